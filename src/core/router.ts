@@ -1,0 +1,358 @@
+/**
+ * The router: plans the candidate chain for a task and runs a request through it, streaming events
+ * and failing over silently. Read top to bottom, each failover rule of DESIGN.md appears once, marked
+ * `RULE:`.
+ */
+import { GatewayError, classify, clip, type Classification, type FailureReason, type Fix } from './errors';
+import type { ChatGateway, StreamPart, Usage } from './gateway';
+import { Health } from './health';
+import { CONTEXT_WINDOWS, candidateChain, type SwitchboardConfig } from './routes';
+import { continuationMessages, type ChatMessage, type TaskType } from './tasks';
+
+export interface Candidate {
+  model: string;
+  maxTokens: number;
+  temperature: number;
+}
+
+export interface RouteRequest {
+  task: TaskType;
+  messages: ChatMessage[];
+  /** A model the user picked; it goes first, the task's chain follows as fallbacks. */
+  model?: string;
+}
+
+/** One line of the story of a request: who was tried and what they answered. */
+export interface AttemptRecord {
+  model: string;
+  outcome: 'answered' | 'failed' | 'skipped' | 'cancelled';
+  reason?: FailureReason | 'cooling_down' | 'circuit_open' | 'unsupported';
+  status?: number;
+  /** `rate-limited (429)`, `server error (500)`, `skipped: cooling down for 12 s`. */
+  summary: string;
+  ttftMs?: number;
+  durationMs: number;
+}
+
+export type RouterEvent =
+  | { type: 'start'; model: string; attempt: number; task: TaskType; continuing: boolean }
+  | { type: 'delta'; model: string; text: string }
+  | { type: 'failover'; from: string; to: string; reason: FailureReason; summary: string; status?: number }
+  /** Every candidate is rate-limited: the router waits once, bounded, and then tries again. */
+  | { type: 'waiting'; ms: number; reason: 'rate_limited'; userText: string }
+  | { type: 'usage'; model: string; usage: Usage }
+  | {
+      type: 'done';
+      model: string;
+      /** Every model that contributed text, in order (more than one after a mid-stream continuation). */
+      models: string[];
+      text: string;
+      finishReason: string;
+      cancelled: boolean;
+      usage: Usage;
+      attempts: AttemptRecord[];
+    }
+  | {
+      type: 'error';
+      reason: FailureReason | 'all_failed';
+      userText: string;
+      fix?: Fix;
+      /** Text already streamed is kept: the view shows it above the error. */
+      text: string;
+      attempts: AttemptRecord[];
+    };
+
+export interface RouterOptions {
+  gateway: ChatGateway;
+  /** Read on every run, so settings changes apply without a reload. */
+  config: () => SwitchboardConfig;
+  health?: Health;
+  /** How many times, at most, the router waits out a storm of 429s within one request. */
+  maxRateLimitWaits?: number;
+}
+
+/** The ordered candidates for a task (an explicit model first), each with the task's limits. */
+export function plan(task: TaskType, config: SwitchboardConfig, pick?: string): Candidate[] {
+  const { maxTokens, temperature } = config.routes[task];
+  const chain = candidateChain(config, task);
+  const models = pick ? [pick, ...chain.filter((m) => m !== pick)] : chain;
+  return models.map((model) => ({ model, maxTokens, temperature }));
+}
+
+class AttemptAborted extends Error {
+  constructor(readonly why: 'first_token_timeout' | 'stalled' | 'cancelled') {
+    super(why);
+  }
+}
+
+export class Router {
+  readonly health: Health;
+  private readonly maxRateLimitWaits: number;
+
+  constructor(private readonly options: RouterOptions) {
+    this.health = options.health ?? new Health();
+    this.maxRateLimitWaits = options.maxRateLimitWaits ?? 2;
+  }
+
+  plan(task: TaskType, pick?: string): Candidate[] {
+    return plan(task, this.options.config(), pick);
+  }
+
+  /** Runs a request to completion, failing over as needed; always ends with one `done` or `error` event. */
+  async *run(request: RouteRequest, signal: AbortSignal): AsyncGenerator<RouterEvent> {
+    const config = this.options.config();
+    const candidates = plan(request.task, config, request.model);
+    const attempts: AttemptRecord[] = [];
+    const usage: Usage = { promptTokens: 0, completionTokens: 0 };
+    const contributors: string[] = [];
+    let text = '';
+    let previous: { model: string; c: Classification } | undefined;
+    /** Models that failed for this request with something other than a rate limit: not tried again. */
+    const failedHere = new Set<string>();
+    let minContext = 0;
+    let waits = 0;
+
+    const cancelled = (model: string): RouterEvent => ({
+      type: 'done',
+      model,
+      models: contributors,
+      text,
+      finishReason: 'cancelled',
+      cancelled: true,
+      usage,
+      attempts,
+    });
+
+    for (;;) {
+      const round = this.order(candidates, failedHere, minContext, attempts);
+      for (const candidate of round) {
+        // RULE: the user pressed stop: no further attempts, partial text kept.
+        if (signal.aborted) {
+          yield cancelled(candidate.model);
+          return;
+        }
+        if (previous) {
+          yield { type: 'failover', from: previous.model, to: candidate.model, reason: previous.c.reason, summary: previous.c.summary, status: previous.c.status };
+        }
+        yield { type: 'start', model: candidate.model, attempt: attempts.length + 1, task: request.task, continuing: text.length > 0 };
+        // RULE: stream dies after partial text: the next model continues from where the text stopped.
+        const messages = text ? continuationMessages(request.messages, text) : request.messages;
+        const ticket = this.health.begin(candidate.model);
+        const started = performance.now();
+        let ttftMs: number | undefined;
+        let finishReason: string | undefined;
+        const controller = new AbortController();
+        const watchdog = new Watchdog(controller, config.timeouts.firstTokenMs, config.timeouts.idleMs);
+        const onAbort = () => watchdog.cancel();
+        signal.addEventListener('abort', onAbort, { once: true });
+        let modelText = '';
+        try {
+          const parts = this.options.gateway.stream(
+            { model: candidate.model, messages, maxTokens: candidate.maxTokens, temperature: candidate.temperature },
+            controller.signal,
+          );
+          for await (const part of parts as AsyncIterable<StreamPart>) {
+            if (part.type === 'usage') {
+              usage.promptTokens += part.usage.promptTokens;
+              usage.completionTokens += part.usage.completionTokens;
+              yield { type: 'usage', model: candidate.model, usage: part.usage };
+              continue;
+            }
+            if (part.type === 'finish') {
+              finishReason = part.reason;
+              continue;
+            }
+            // RULE: no first token within the first-token timeout, or a stall between chunks: abort, next candidate.
+            watchdog.alive();
+            if (part.type === 'text') {
+              ttftMs ??= performance.now() - started;
+              if (!modelText) contributors.push(candidate.model);
+              modelText += part.text;
+              text += part.text;
+              yield { type: 'delta', model: candidate.model, text: part.text };
+            }
+          }
+          watchdog.throwIfFired();
+          // RULE: a stream that ends without a finish_reason was cut: treat it like a dropped connection.
+          if (!finishReason) {
+            throw new GatewayError({
+              message: modelText ? 'the stream ended without a finish reason' : 'the stream ended without any answer',
+              transport: modelText ? 'truncated' : 'empty',
+            });
+          }
+          // RULE: content filter: stop and show it; never route around a provider's safety filter.
+          if (finishReason === 'content_filter') {
+            const c = classify({ message: 'finish_reason content_filter', code: 'content_filter' });
+            ticket.success(ttftMs);
+            attempts.push(record(candidate.model, 'failed', c, started, ttftMs));
+            yield { type: 'error', reason: c.reason, userText: c.userText, text, attempts };
+            return;
+          }
+          ticket.success(ttftMs);
+          attempts.push({ model: candidate.model, outcome: 'answered', summary: `answered (${finishReason})`, ttftMs, durationMs: elapsed(started) });
+          yield { type: 'done', model: candidate.model, models: contributors, text, finishReason, cancelled: false, usage, attempts };
+          return;
+        } catch (err) {
+          const why = watchdog.fired ?? (err instanceof AttemptAborted ? err.why : undefined);
+          if (why === 'cancelled' || signal.aborted) {
+            ticket.success(ttftMs);
+            attempts.push({ model: candidate.model, outcome: 'cancelled', summary: 'stopped by the user', ttftMs, durationMs: elapsed(started) });
+            yield cancelled(candidate.model);
+            return;
+          }
+          const failure =
+            why !== undefined
+              ? { message: why === 'stalled' ? `no data for ${config.timeouts.idleMs} ms` : `no answer within ${config.timeouts.firstTokenMs} ms`, transport: why }
+              : err instanceof GatewayError
+                ? err.failure
+                : { message: err instanceof Error ? err.message : String(err), transport: 'network' as const };
+          const c = classify(failure);
+          ticket.failure(c);
+          attempts.push(record(candidate.model, 'failed', c, started, ttftMs));
+          // RULE: 429 rate limit: next candidate at once; this model cools down (Health) and may be retried after a wait.
+          if (c.reason !== 'rate_limited') failedHere.add(candidate.model);
+          // RULE: 400 context length exceeded: only a candidate with a larger known context may help.
+          if (c.reason === 'context_length') {
+            minContext = Math.max(minContext, CONTEXT_WINDOWS[candidate.model] ?? Number.MAX_SAFE_INTEGER);
+            if (!candidates.some((x) => !failedHere.has(x.model) && (CONTEXT_WINDOWS[x.model] ?? 0) > minContext)) {
+              yield { type: 'error', reason: c.reason, userText: c.userText, text, attempts };
+              return;
+            }
+          } else if (c.kind === 'fatal') {
+            // RULE: 401/402/403, quota and billing, malformed requests: stop and say so; retrying cannot help.
+            yield { type: 'error', reason: c.reason, userText: c.userText, ...(c.fix ? { fix: c.fix } : {}), text, attempts };
+            return;
+          }
+          // RULE: 5xx, 529, network errors, timeouts, 404 and unsupported parameters: next candidate at once
+          // (Health counts the first kind against the model's breaker and remembers the last two for the session).
+          previous = { model: candidate.model, c };
+        } finally {
+          watchdog.dispose();
+          signal.removeEventListener('abort', onAbort);
+        }
+      }
+
+      // RULE: every candidate is rate-limited: wait for the shortest Retry-After (bounded, announced), then retry.
+      const wait = this.rateLimitWait(candidates, failedHere, config.timeouts.rateLimitMaxWaitMs);
+      if (wait !== undefined && waits < this.maxRateLimitWaits) {
+        waits++;
+        yield {
+          type: 'waiting',
+          ms: wait,
+          reason: 'rate_limited',
+          userText: `All models are rate-limited; retrying in ${Math.max(1, Math.round(wait / 1000))} s.`,
+        };
+        if (!(await sleep(wait, signal))) {
+          yield cancelled(previous?.model ?? candidates[0]!.model);
+          return;
+        }
+        previous = undefined;
+        continue;
+      }
+      // RULE: every candidate failed: one message listing each model and what it answered.
+      yield { type: 'error', reason: 'all_failed', userText: allFailedText(attempts), text, attempts };
+      return;
+    }
+  }
+
+  /**
+   * The candidates to try in this round: healthy ones in chain order. Models skipped as known-down
+   * cost nothing; if every remaining model is known-down, they are tried anyway rather than not at all.
+   */
+  private order(candidates: Candidate[], failedHere: Set<string>, minContext: number, attempts: AttemptRecord[]): Candidate[] {
+    const open = candidates.filter((c) => !failedHere.has(c.model) && (minContext === 0 || (CONTEXT_WINDOWS[c.model] ?? 0) > minContext));
+    const healthy: Candidate[] = [];
+    const knownDown: Candidate[] = [];
+    for (const c of open) {
+      const why = this.health.unavailable(c.model);
+      if (!why) healthy.push(c);
+      else {
+        if (!attempts.some((a) => a.model === c.model && a.outcome === 'skipped')) {
+          const summary =
+            why.why === 'cooling_down'
+              ? `skipped: rate-limited, cooling down for ${Math.ceil((why.untilMs - Date.now()) / 1000)} s`
+              : why.why === 'circuit_open'
+                ? 'skipped: failing repeatedly (circuit open)'
+                : `skipped: ${why.summary} earlier this session`;
+          attempts.push({ model: c.model, outcome: 'skipped', reason: why.why, summary, durationMs: 0 });
+        }
+        if (why.why === 'circuit_open') knownDown.push(c);
+      }
+    }
+    return healthy.length > 0 ? healthy : knownDown;
+  }
+
+  /** When every remaining candidate is only cooling down, how long until the first one may be tried. */
+  private rateLimitWait(candidates: Candidate[], failedHere: Set<string>, maxWaitMs: number): number | undefined {
+    const waiting = candidates.filter((c) => !failedHere.has(c.model)).map((c) => this.health.cooldownRemaining(c.model));
+    if (waiting.length === 0 || waiting.some((ms) => ms === 0)) return undefined;
+    const shortest = Math.min(...waiting);
+    return shortest <= maxWaitMs ? shortest : undefined;
+  }
+}
+
+/** First-token and idle timers for one attempt; aborting the attempt's controller when either fires. */
+class Watchdog {
+  fired: 'first_token_timeout' | 'stalled' | 'cancelled' | undefined;
+  private timer: ReturnType<typeof setTimeout>;
+
+  constructor(
+    private readonly controller: AbortController,
+    firstTokenMs: number,
+    private readonly idleMs: number,
+  ) {
+    this.timer = setTimeout(() => this.fire('first_token_timeout'), firstTokenMs);
+  }
+
+  /** A content event arrived (keep-alive comments never reach here). */
+  alive(): void {
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.fire('stalled'), this.idleMs);
+  }
+
+  cancel(): void {
+    this.fire('cancelled');
+  }
+
+  throwIfFired(): void {
+    if (this.fired) throw new AttemptAborted(this.fired);
+  }
+
+  private fire(why: 'first_token_timeout' | 'stalled' | 'cancelled'): void {
+    this.fired ??= why;
+    this.controller.abort();
+  }
+
+  dispose(): void {
+    clearTimeout(this.timer);
+  }
+}
+
+function record(model: string, outcome: AttemptRecord['outcome'], c: Classification, started: number, ttftMs?: number): AttemptRecord {
+  return { model, outcome, reason: c.reason, status: c.status, summary: c.summary, ttftMs, durationMs: elapsed(started) };
+}
+
+function elapsed(since: number): number {
+  return Math.round((performance.now() - since) * 10) / 10;
+}
+
+function allFailedText(attempts: AttemptRecord[]): string {
+  const lines = attempts.filter((a) => a.outcome !== 'answered').map((a) => `${a.model}: ${a.summary}`);
+  return `Every model failed. ${clip(lines.join('; '), 1000)}.`;
+}
+
+/** Resolves true after `ms`, or false as soon as the signal aborts. */
+function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve(false);
+    const t = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve(true);
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(t);
+      resolve(false);
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}

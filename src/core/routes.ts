@@ -1,0 +1,257 @@
+/** Default routing table, tiers and the validation of user overrides. No `vscode` import. */
+import { z } from 'zod';
+import { DEFAULT_ACTION_TASKS, TASK_TYPES, type EditorAction, type TaskType } from './tasks';
+
+export interface Route {
+  primary: string;
+  fallbacks: string[];
+  maxTokens: number;
+  temperature: number;
+}
+
+export interface Timeouts {
+  /** From sending the request to the first content token; a silent model is abandoned after this. */
+  firstTokenMs: number;
+  /** Longest gap between two content events once streaming (keep-alive comments do not count). */
+  idleMs: number;
+  /** Longest single wait when every candidate is rate-limited at once. */
+  rateLimitMaxWaitMs: number;
+}
+
+export type RoutedAction = Exclude<EditorAction, 'chat'>;
+
+export interface SwitchboardConfig {
+  routes: Record<TaskType, Route>;
+  globalFallbacks: string[];
+  actionTasks: Record<RoutedAction, TaskType>;
+  translationLanguage: string;
+  timeouts: Timeouts;
+}
+
+const route = (primary: string, fallback: string, maxTokens: number, temperature: number): Route => ({
+  primary,
+  fallbacks: [fallback],
+  maxTokens,
+  temperature,
+});
+
+/** The product brief's defaults (DESIGN.md). */
+export const DEFAULT_ROUTES: Record<TaskType, Route> = {
+  code_generation: route('claude-opus-4', 'gpt-5', 4096, 0.2),
+  code_review: route('gpt-5', 'claude-sonnet-4', 4096, 0.1),
+  creative_writing: route('gpt-5', 'claude-opus-4', 8192, 0.9),
+  data_analysis: route('gemini-2.5-pro', 'gpt-5-mini', 4096, 0.1),
+  translation: route('deepseek-v4', 'qwen3-235b', 4096, 0.3),
+  math_reasoning: route('gpt-5', 'deepseek-v4', 4096, 0.0),
+  general_qa: route('gpt-5-mini', 'deepseek-v4', 2048, 0.5),
+  summarization: route('gpt-5-mini', 'claude-sonnet-4', 2048, 0.3),
+};
+
+export const DEFAULT_GLOBAL_FALLBACKS = ['gpt-5', 'claude-opus-4', 'gemini-2.5-pro', 'deepseek-v4', 'gpt-5-mini'];
+
+/**
+ * Interactive defaults: a model that accepts the connection and never answers costs at most 15 s
+ * before the next one starts; a stream quiet for 20 s is considered dead (reasoning models can pause).
+ */
+export const DEFAULT_TIMEOUTS: Timeouts = { firstTokenMs: 15_000, idleMs: 20_000, rateLimitMaxWaitMs: 30_000 };
+
+export const DEFAULT_CONFIG: SwitchboardConfig = {
+  routes: DEFAULT_ROUTES,
+  globalFallbacks: DEFAULT_GLOBAL_FALLBACKS,
+  actionTasks: DEFAULT_ACTION_TASKS,
+  translationLanguage: 'English',
+  timeouts: DEFAULT_TIMEOUTS,
+};
+
+export type Tier = 'premium' | 'standard' | 'economy';
+export const MODEL_TIERS: Record<string, Tier> = {
+  'gpt-5': 'premium',
+  'claude-opus-4': 'premium',
+  'claude-sonnet-4': 'standard',
+  'gemini-2.5-pro': 'standard',
+  'gpt-5-mini': 'economy',
+  'deepseek-v4': 'economy',
+  'qwen3-235b': 'economy',
+  'glm-5': 'economy',
+};
+
+/** Known context windows in tokens, used to pick a larger model when a prompt is too long. */
+export const CONTEXT_WINDOWS: Record<string, number> = {
+  'gpt-5': 400_000,
+  'gpt-5-mini': 400_000,
+  'claude-opus-4': 200_000,
+  'claude-sonnet-4': 200_000,
+  'gemini-2.5-pro': 1_048_576,
+  'deepseek-v4': 128_000,
+  'qwen3-235b': 128_000,
+  'glm-5': 200_000,
+};
+
+/** The ordered candidate chain for a task: its primary, its fallbacks, then the global chain, without duplicates. */
+export function candidateChain(config: SwitchboardConfig, task: TaskType): string[] {
+  const r = config.routes[task];
+  return [...new Set([r.primary, ...r.fallbacks, ...config.globalFallbacks])];
+}
+
+// ---- validation of user overrides -------------------------------------------------------------
+
+const modelName = z
+  .string({ error: 'expected a model name' })
+  .trim()
+  .min(1, { error: 'expected a model name' })
+  .max(200, { error: 'expected a model name (at most 200 characters)' })
+  .regex(/^[\w.\-/:@+]+$/, { error: 'expected a model name (letters, digits and . - _ / : @ +)' });
+
+const LEAVES = {
+  primary: modelName,
+  fallbacks: z.array(modelName, { error: 'expected a list of model names' }),
+  maxTokens: z
+    .number({ error: 'expected a whole number of tokens' })
+    .int({ error: 'expected a whole number of tokens' })
+    .min(1, { error: 'expected at least 1 token' })
+    .max(1_000_000, { error: 'expected at most 1000000 tokens' }),
+  temperature: z
+    .number({ error: 'expected a number from 0 to 2' })
+    .min(0, { error: 'expected a number from 0 to 2' })
+    .max(2, { error: 'expected a number from 0 to 2' }),
+} satisfies Record<keyof Route, z.ZodType>;
+
+const taskType = z.enum(TASK_TYPES, { error: `expected one of ${TASK_TYPES.join(', ')}` });
+const ms = (min: number, max: number) =>
+  z
+    .number({ error: `expected milliseconds from ${min} to ${max}` })
+    .int({ error: `expected whole milliseconds from ${min} to ${max}` })
+    .min(min, { error: `expected milliseconds from ${min} to ${max}` })
+    .max(max, { error: `expected milliseconds from ${min} to ${max}` });
+const TIMEOUT_LEAVES = {
+  firstTokenMs: ms(500, 600_000),
+  idleMs: ms(500, 600_000),
+  rateLimitMaxWaitMs: ms(0, 600_000),
+} satisfies Record<keyof Timeouts, z.ZodType>;
+const language = z
+  .string({ error: 'expected a language name such as English' })
+  .trim()
+  .min(1, { error: 'expected a language name such as English' })
+  .max(60, { error: 'expected a language name of at most 60 characters' });
+
+/** The raw shape read from settings (everything under `switchboard.`), before validation. */
+export interface RawSettings {
+  routes?: unknown;
+  globalFallbacks?: unknown;
+  actionTasks?: unknown;
+  translation?: unknown;
+  timeouts?: unknown;
+}
+
+export type SettingSource = 'default' | 'user' | 'workspace' | 'workspaceFolder';
+
+export interface SettingsProblem {
+  /** The full settings key, e.g. `switchboard.routes.code_review.primary`. */
+  key: string;
+  message: string;
+}
+
+export interface ResolvedSettings {
+  config: SwitchboardConfig;
+  /** Where each leaf came from, keyed by full settings key; absent keys are defaults. */
+  sources: Record<string, SettingSource>;
+  problems: SettingsProblem[];
+}
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+function firstMessage(error: z.ZodError): string {
+  return error.issues[0]?.message ?? 'invalid value';
+}
+
+/**
+ * Merges settings layers (lowest priority first) over the defaults. Each bad value is reported with
+ * its exact key and replaced by the value below it; nothing else is affected.
+ */
+export function resolveSettings(layers: Array<{ source: SettingSource; values: RawSettings }>): ResolvedSettings {
+  const config: SwitchboardConfig = structuredClone(DEFAULT_CONFIG);
+  const sources: Record<string, SettingSource> = {};
+  const problems: SettingsProblem[] = [];
+
+  const leaf = <T>(key: string, schema: z.ZodType<T>, value: unknown, source: SettingSource, apply: (v: T) => void) => {
+    if (value === undefined) return;
+    const parsed = schema.safeParse(value);
+    if (!parsed.success) {
+      problems.push({ key, message: `${firstMessage(parsed.error)}, got ${describe(value)}` });
+      return;
+    }
+    apply(parsed.data);
+    sources[key] = source;
+  };
+  const section = (key: string, value: unknown, each: (name: string, v: unknown) => void) => {
+    if (value === undefined) return;
+    if (!isRecord(value)) {
+      problems.push({ key, message: `expected an object, got ${describe(value)}` });
+      return;
+    }
+    for (const [name, v] of Object.entries(value)) each(name, v);
+  };
+
+  for (const { source, values } of layers) {
+    section('switchboard.routes', values.routes, (task, routeValue) => {
+      const base = `switchboard.routes.${task}`;
+      if (!(TASK_TYPES as readonly string[]).includes(task)) {
+        problems.push({ key: base, message: `unknown task type; expected one of ${TASK_TYPES.join(', ')}` });
+        return;
+      }
+      const target = config.routes[task as TaskType];
+      section(base, routeValue, (field, v) => {
+        if (!(field in LEAVES)) {
+          problems.push({ key: `${base}.${field}`, message: 'unknown field; expected primary, fallbacks, maxTokens or temperature' });
+          return;
+        }
+        const f = field as keyof Route;
+        leaf(`${base}.${f}`, LEAVES[f] as z.ZodType<unknown>, v, source, (parsed) => {
+          (target as unknown as Record<string, unknown>)[f] = parsed;
+        });
+      });
+    });
+    leaf('switchboard.globalFallbacks', LEAVES.fallbacks, values.globalFallbacks, source, (v) => {
+      config.globalFallbacks = v;
+    });
+    section('switchboard.actionTasks', values.actionTasks, (action, v) => {
+      const key = `switchboard.actionTasks.${action}`;
+      if (!(action in DEFAULT_ACTION_TASKS)) {
+        problems.push({ key, message: `unknown editor action; expected one of ${Object.keys(DEFAULT_ACTION_TASKS).join(', ')}` });
+        return;
+      }
+      leaf(key, taskType, v, source, (t) => {
+        config.actionTasks[action as RoutedAction] = t;
+      });
+    });
+    section('switchboard.translation', values.translation, (field, v) => {
+      if (field !== 'targetLanguage') {
+        problems.push({ key: `switchboard.translation.${field}`, message: 'unknown field; expected targetLanguage' });
+        return;
+      }
+      leaf('switchboard.translation.targetLanguage', language, v, source, (l) => {
+        config.translationLanguage = l;
+      });
+    });
+    section('switchboard.timeouts', values.timeouts, (field, v) => {
+      const key = `switchboard.timeouts.${field}`;
+      if (!(field in TIMEOUT_LEAVES)) {
+        problems.push({ key, message: `unknown field; expected ${Object.keys(TIMEOUT_LEAVES).join(', ')}` });
+        return;
+      }
+      const f = field as keyof Timeouts;
+      leaf(key, TIMEOUT_LEAVES[f], v, source, (n) => {
+        config.timeouts[f] = n;
+      });
+    });
+  }
+  return { config, sources, problems };
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
+  if (typeof value === 'object') return 'an object';
+  return `${typeof value} ${String(value)}`;
+}

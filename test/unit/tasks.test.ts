@@ -1,0 +1,59 @@
+import { strict as assert } from 'node:assert';
+import { classifyText } from '../../src/core/classify';
+import { buildPrompt, continuationMessages } from '../../src/core/tasks';
+
+describe('prompts built by editor actions', () => {
+  it('review puts the selection in a fenced block with its language', () => {
+    const [system, user] = buildPrompt('review', { selection: 'const a = 1;', languageId: 'typescript', fileName: 'src/a.ts' });
+    assert.equal(system!.role, 'system');
+    assert.match(user!.content, /Review this code \(file `src\/a.ts`, language typescript\)/);
+    assert.match(user!.content, /```typescript\nconst a = 1;\n```/);
+  });
+
+  it('keeps code with backtick fences intact by using a longer fence', () => {
+    const [, user] = buildPrompt('explain', { selection: 'x = """\n```\n"""' });
+    assert.match(user!.content, /````\nx = """\n```\n"""\n````/);
+  });
+
+  it('generate marks the cursor between the surrounding code', () => {
+    const [, user] = buildPrompt('generate', { instruction: 'add a sum function', before: 'const a = 1;\n', after: '\nexport {};', languageId: 'ts' });
+    assert.match(user!.content, /add a sum function/);
+    assert.match(user!.content, /const a = 1;\n<CURSOR>\nexport \{\};/);
+  });
+
+  it('translate names the target language and asks to keep code untouched', () => {
+    const [, user] = buildPrompt('translate', { selection: '// 计算总和', targetLanguage: 'German' });
+    assert.match(user!.content, /into German/);
+    assert.match(user!.content, /Keep the comment markers/);
+    assert.match(user!.content, /计算总和/);
+  });
+
+  it('chat sends the history then the new message', () => {
+    const msgs = buildPrompt('chat', { instruction: 'and now?', history: [{ role: 'user', content: 'hi' }, { role: 'assistant', content: 'hello' }] });
+    assert.deepEqual(msgs.slice(1).map((m) => m.content), ['hi', 'hello', 'and now?']);
+  });
+
+  it('continuation gives the next model the partial answer and asks it not to repeat', () => {
+    const msgs = continuationMessages([{ role: 'user', content: 'q' }], 'partial ans');
+    assert.equal(msgs[1]!.role, 'assistant');
+    assert.equal(msgs[1]!.content, 'partial ans');
+    assert.match(msgs[2]!.content, /Continue exactly where it stopped/);
+  });
+});
+
+describe('chat text classification', () => {
+  const cases: Array<[string, string]> = [
+    ['Translate this paragraph into French', 'translation'],
+    ['Can you review my function for bugs?', 'code_review'],
+    ['Solve for x: 3x + 2 = 11', 'math_reasoning'],
+    ['Summarize this article in three bullet points', 'summarization'],
+    ['Write a haiku about autumn', 'creative_writing'],
+    ['Load this CSV into a pandas dataframe and plot it', 'data_analysis'],
+    ['Write a function that parses ISO dates', 'code_generation'],
+    ['What is the capital of Peru?', 'general_qa'],
+  ];
+  for (const [text, task] of cases) {
+    it(`routes "${text}" to ${task}`, () => assert.equal(classifyText(text).task, task));
+  }
+  it('says why it chose a task', () => assert.match(classifyText('please translate').reason, /translate/));
+});
