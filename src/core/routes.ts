@@ -1,5 +1,5 @@
 /** Default routing table, tiers and the validation of user overrides. No `vscode` import. */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { DEFAULT_ACTION_TASKS, TASK_TYPES, type EditorAction, type TaskType } from './tasks';
 
 export interface Route {
@@ -95,44 +95,37 @@ export function candidateChain(config: SwitchboardConfig, task: TaskType): strin
 
 // ---- validation of user overrides -------------------------------------------------------------
 
-const modelName = z
-  .string({ error: 'expected a model name' })
-  .trim()
-  .min(1, { error: 'expected a model name' })
-  .max(200, { error: 'expected a model name (at most 200 characters)' })
-  .regex(/^[\w.\-/:@+]+$/, { error: 'expected a model name (letters, digits and . - _ / : @ +)' });
+const modelName = z.string({ error: 'expected a model name' }).check(
+  z.minLength(1, { error: 'expected a model name' }),
+  z.maxLength(200, { error: 'expected a model name (at most 200 characters)' }),
+  z.regex(/^[\w.\-/:@+]+$/, { error: 'expected a model name (letters, digits and . - _ / : @ +)' }),
+);
 
 const LEAVES = {
   primary: modelName,
   fallbacks: z.array(modelName, { error: 'expected a list of model names' }),
   maxTokens: z
-    .number({ error: 'expected a whole number of tokens' })
     .int({ error: 'expected a whole number of tokens' })
-    .min(1, { error: 'expected at least 1 token' })
-    .max(1_000_000, { error: 'expected at most 1000000 tokens' }),
+    .check(z.gte(1, { error: 'expected at least 1 token' }), z.lte(1_000_000, { error: 'expected at most 1000000 tokens' })),
   temperature: z
     .number({ error: 'expected a number from 0 to 2' })
-    .min(0, { error: 'expected a number from 0 to 2' })
-    .max(2, { error: 'expected a number from 0 to 2' }),
-} satisfies Record<keyof Route, z.ZodType>;
+    .check(z.gte(0, { error: 'expected a number from 0 to 2' }), z.lte(2, { error: 'expected a number from 0 to 2' })),
+} satisfies Record<keyof Route, z.ZodMiniType>;
 
 const taskType = z.enum(TASK_TYPES, { error: `expected one of ${TASK_TYPES.join(', ')}` });
-const ms = (min: number, max: number) =>
-  z
-    .number({ error: `expected milliseconds from ${min} to ${max}` })
-    .int({ error: `expected whole milliseconds from ${min} to ${max}` })
-    .min(min, { error: `expected milliseconds from ${min} to ${max}` })
-    .max(max, { error: `expected milliseconds from ${min} to ${max}` });
+const ms = (min: number, max: number) => {
+  const error = `expected whole milliseconds from ${min} to ${max}`;
+  return z.int({ error }).check(z.gte(min, { error }), z.lte(max, { error }));
+};
 const TIMEOUT_LEAVES = {
   firstTokenMs: ms(500, 600_000),
   idleMs: ms(500, 600_000),
   rateLimitMaxWaitMs: ms(0, 600_000),
-} satisfies Record<keyof Timeouts, z.ZodType>;
-const language = z
-  .string({ error: 'expected a language name such as English' })
-  .trim()
-  .min(1, { error: 'expected a language name such as English' })
-  .max(60, { error: 'expected a language name of at most 60 characters' });
+} satisfies Record<keyof Timeouts, z.ZodMiniType>;
+const language = z.string({ error: 'expected a language name such as English' }).check(
+  z.regex(/\S/, { error: 'expected a language name such as English' }),
+  z.maxLength(60, { error: 'expected a language name of at most 60 characters' }),
+);
 
 /** The raw shape read from settings (everything under `switchboard.`), before validation. */
 export interface RawSettings {
@@ -160,7 +153,7 @@ export interface ResolvedSettings {
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-function firstMessage(error: z.ZodError): string {
+function firstMessage(error: { issues: Array<{ message: string }> }): string {
   return error.issues[0]?.message ?? 'invalid value';
 }
 
@@ -173,7 +166,7 @@ export function resolveSettings(layers: Array<{ source: SettingSource; values: R
   const sources: Record<string, SettingSource> = {};
   const problems: SettingsProblem[] = [];
 
-  const leaf = <T>(key: string, schema: z.ZodType<T>, value: unknown, source: SettingSource, apply: (v: T) => void) => {
+  const leaf = <T>(key: string, schema: z.ZodMiniType<T>, value: unknown, source: SettingSource, apply: (v: T) => void) => {
     if (value === undefined) return;
     const parsed = schema.safeParse(value);
     if (!parsed.success) {
@@ -206,7 +199,7 @@ export function resolveSettings(layers: Array<{ source: SettingSource; values: R
           return;
         }
         const f = field as keyof Route;
-        leaf(`${base}.${f}`, LEAVES[f] as z.ZodType<unknown>, v, source, (parsed) => {
+        leaf(`${base}.${f}`, LEAVES[f] as z.ZodMiniType<unknown>, v, source, (parsed) => {
           (target as unknown as Record<string, unknown>)[f] = parsed;
         });
       });
@@ -230,7 +223,7 @@ export function resolveSettings(layers: Array<{ source: SettingSource; values: R
         return;
       }
       leaf('switchboard.translation.targetLanguage', language, v, source, (l) => {
-        config.translationLanguage = l;
+        config.translationLanguage = l.trim();
       });
     });
     section('switchboard.timeouts', values.timeouts, (field, v) => {

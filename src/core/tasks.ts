@@ -62,7 +62,8 @@ const SYSTEM =
   'You are Switchboard, a coding assistant inside VS Code. Answer in GitHub-flavoured Markdown. ' +
   'Put code in fenced blocks with a language tag. Be precise and brief.';
 
-function fence(code: string, languageId = ''): string {
+/** A Markdown code fence longer than any backtick run inside the code. */
+export function fence(code: string, languageId = ''): string {
   // A fence longer than any backtick run inside the code keeps the code intact.
   const longest = Math.max(2, ...Array.from(code.matchAll(/`+/g), (m) => m[0].length));
   const ticks = '`'.repeat(longest + 1);

@@ -1,0 +1,96 @@
+import * as vscode from 'vscode';
+import { Gateway } from './core/gateway';
+import { Health } from './core/health';
+import { candidateChain } from './core/routes';
+import { Router } from './core/router';
+import { TASK_TYPES } from './core/tasks';
+import { ChatSession } from './host/chatSession';
+import { CHAT_VIEW_ID, ChatView } from './host/chatView';
+import { Commands } from './host/commands';
+import { Log } from './host/log';
+import { Secrets, keyCheckMessage } from './host/secrets';
+import { Settings } from './host/settings';
+import { StatusBar } from './host/statusBar';
+
+/** Builds the object graph and registers disposables; no logic lives here. */
+export function activate(context: vscode.ExtensionContext): { activationMs: number } {
+  const started = performance.now();
+  const log = new Log();
+  const settings = new Settings(log);
+  const health = new Health();
+  const gatewayFor = (apiKey: string) => new Gateway({ apiKey, ...settings.snapshot.connection });
+  const secrets = new Secrets(context.secrets, log, async (key) => {
+    try {
+      await gatewayFor(key).listModels(AbortSignal.timeout(10_000));
+      return undefined;
+    } catch (err) {
+      return keyCheckMessage(err);
+    }
+  });
+
+  let key: string | undefined;
+  let router: Router | undefined;
+  const rebuild = async () => {
+    key = await secrets.get();
+    router = key ? new Router({ gateway: gatewayFor(key), config: () => settings.snapshot.config, health }) : undefined;
+    // A new key or gateway makes earlier verdicts about models meaningless.
+    health.reset();
+  };
+  void rebuild();
+
+  const models = () => [...new Set(TASK_TYPES.flatMap((t) => candidateChain(settings.snapshot.config, t)))];
+  const session = new ChatSession(
+    context.workspaceState,
+    () => router,
+    async () => {
+      if (!key) await secrets.require();
+      if (key && !router) await rebuild();
+      return Boolean(key);
+    },
+    log,
+    () => ({ restricted: settings.snapshot.restricted, hasKey: Boolean(key), models: models() }),
+  );
+  const statusBar = new StatusBar();
+  let commands: Commands | undefined;
+  const view = new ChatView(
+    context.extensionUri,
+    session,
+    {
+      copy: (t) => commands!.copy(t),
+      insert: (t) => commands!.insert(t),
+      openLink: (h) => commands!.openLink(h),
+      fix: (f) => commands!.fix(f),
+    },
+    log,
+  );
+  commands = new Commands(session, view, secrets, settings, log);
+
+  context.subscriptions.push(
+    log,
+    settings,
+    secrets,
+    session,
+    statusBar,
+    view,
+    commands,
+    vscode.window.registerWebviewViewProvider(CHAT_VIEW_ID, view),
+    secrets.onDidChange(async () => {
+      await rebuild();
+      session.publish();
+    }),
+    settings.onDidChange(async (snap) => {
+      await rebuild();
+      log.info(`settings changed; gateway ${snap.connection.baseURL}`);
+      session.publish();
+    }),
+    session.onBusy(({ busy, model }) => statusBar.update(busy, model)),
+  );
+  settings.warn();
+  const activationMs = performance.now() - started;
+  log.info(`activated in ${activationMs.toFixed(1)} ms; gateway ${settings.snapshot.connection.baseURL}`);
+  return { activationMs };
+}
+
+export function deactivate(): void {
+  // Everything is disposed through context.subscriptions.
+}

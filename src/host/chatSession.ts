@@ -1,0 +1,311 @@
+import * as vscode from 'vscode';
+import { classifyText } from '../core/classify';
+import type { Router, RouterEvent } from '../core/router';
+import { TASK_LABELS, buildPrompt, type ChatMessage, type TaskType } from '../core/tasks';
+import type { HostMessage, TaskChoice, UiMessage, ViewState } from '../protocol';
+import { UiMessage as UiMessageSchema } from '../protocol';
+import { Disposable } from './lifecycle';
+import type { Log } from './log';
+
+const STORE = 'switchboard.chat.v1';
+const MAX_STORED_MESSAGES = 200;
+
+export interface AskOptions {
+  /** What the chat shows as the user's turn. */
+  display: string;
+  /** The prompt actually sent; defaults to the history plus `display`. */
+  prompt?: ChatMessage[];
+  task?: TaskType;
+  taskReason?: string;
+  model?: string;
+  /** Called with the answer's text when the user clicks "Replace comment". */
+  replace?: (answer: string) => Promise<void>;
+}
+
+interface Stored {
+  messages: UiMessage[];
+  draft: string;
+  task: TaskChoice;
+  model: string;
+}
+
+interface Running {
+  id: string;
+  controller: AbortController;
+}
+
+/**
+ * The conversation: the single source of truth the chat view renders. It persists itself, runs
+ * requests through the router and turns router events into protocol messages.
+ */
+export class ChatSession extends Disposable {
+  private readonly posted = this._register(new vscode.EventEmitter<HostMessage>());
+  /** Protocol messages for the view (snapshot on show, then deltas). */
+  readonly onPost = this.posted.event;
+  private readonly busyChanged = this._register(new vscode.EventEmitter<{ busy: boolean; model?: string }>());
+  readonly onBusy = this.busyChanged.event;
+
+  private messages: UiMessage[];
+  private draft: string;
+  private task: TaskChoice;
+  private model: string;
+  private running: Running | undefined;
+  private readonly prompts = new Map<string, AskOptions>();
+  private saveTimer: ReturnType<typeof setTimeout> | undefined;
+  private seq = 0;
+
+  constructor(
+    private readonly memento: vscode.Memento,
+    private readonly router: () => Router | undefined,
+    private readonly ensureKey: () => Promise<boolean>,
+    private readonly log: Log,
+    private readonly env: () => { restricted: boolean; hasKey: boolean; models: string[] },
+  ) {
+    super();
+    const stored = this.load();
+    this.messages = stored.messages;
+    this.draft = stored.draft;
+    this.task = stored.task;
+    this.model = stored.model;
+    this._register({ dispose: () => this.flushSave() });
+  }
+
+  get busy(): boolean {
+    return this.running !== undefined;
+  }
+
+  state(): ViewState {
+    const env = this.env();
+    return { messages: this.messages, draft: this.draft, task: this.task, model: this.model, models: env.models, restricted: env.restricted, busy: this.busy, hasKey: env.hasKey };
+  }
+
+  /** Sends the current state (after a view is created, or after settings change). */
+  publish(): void {
+    this.posted.fire({ type: 'snapshot', state: this.state() });
+  }
+
+  setDraft(text: string): void {
+    this.draft = text;
+    this.save();
+  }
+
+  pick(task: TaskChoice, model: string): void {
+    this.task = task;
+    this.model = model;
+    this.save();
+  }
+
+  newChat(): void {
+    this.stop();
+    this.messages = [];
+    this.prompts.clear();
+    this.save(true);
+    this.publish();
+  }
+
+  stop(): void {
+    this.running?.controller.abort();
+  }
+
+  /** A message typed into the chat: routed by the picker, or classified from its text. */
+  async send(text: string, task: TaskChoice, model: string): Promise<void> {
+    this.pick(task, model);
+    this.draft = '';
+    const guess = task === 'auto' ? classifyText(text) : { task, reason: 'chosen in the task picker' };
+    const history = this.messages
+      .filter((m) => m.state === 'done' || (m.role === 'user' && m.state !== 'error'))
+      .slice(-20)
+      .map<ChatMessage>((m) => ({ role: m.role, content: m.text }));
+    await this.ask({
+      display: text,
+      prompt: buildPrompt('chat', { instruction: text, history }),
+      task: guess.task,
+      taskReason: `${TASK_LABELS[guess.task]}: ${guess.reason}`,
+      model: model === 'auto' ? undefined : model,
+    });
+  }
+
+  /** Adds the user's turn and streams the routed answer into the conversation. */
+  async ask(options: AskOptions): Promise<void> {
+    if (this.running) this.stop();
+    this.add({ id: this.newId(), role: 'user', text: options.display, state: 'done', failovers: [] });
+    const answer = this.add({
+      id: this.newId(),
+      role: 'assistant',
+      text: '',
+      state: 'streaming',
+      failovers: [],
+      task: options.task,
+      taskReason: options.taskReason,
+      ...(options.replace ? { replaceable: true } : {}),
+    });
+    this.prompts.set(answer.id, options);
+    await this.run(answer, options);
+  }
+
+  /** Asks again for a failed or stopped answer, in place. */
+  async retry(id: string): Promise<void> {
+    const options = this.prompts.get(id);
+    const message = this.messages.find((m) => m.id === id);
+    if (!options || !message) {
+      void vscode.window.showInformationMessage('Switchboard: this answer was restored from an earlier session; send the question again to retry.');
+      return;
+    }
+    if (this.running) this.stop();
+    Object.assign(message, { text: '', state: 'streaming', failovers: [], error: undefined, notice: undefined, model: undefined, models: undefined });
+    this.update(message);
+    await this.run(message, options);
+  }
+
+  async replaceComment(id: string): Promise<void> {
+    const options = this.prompts.get(id);
+    const message = this.messages.find((m) => m.id === id);
+    if (!options?.replace || !message) return;
+    await options.replace(message.text);
+  }
+
+  private async run(answer: UiMessage, options: AskOptions): Promise<void> {
+    if (!(await this.ensureKey())) {
+      this.fail(answer, 'No API key is set. Set one to send requests.', 'setApiKey');
+      return;
+    }
+    const router = this.router();
+    if (!router) {
+      this.fail(answer, 'Switchboard is not configured: check switchboard.baseUrl in your user settings.', 'openSettings');
+      return;
+    }
+    const controller = new AbortController();
+    this.running = { id: answer.id, controller };
+    this.busyChanged.fire({ busy: true });
+    this.posted.fire({ type: 'busy', busy: true });
+    const prompt = options.prompt ?? [{ role: 'user', content: options.display }];
+    const task = options.task ?? 'general_qa';
+    this.log.info(`[${answer.id}] ${task} → ${router.plan(task, options.model).map((c) => c.model).join(' → ')}`);
+    try {
+      for await (const event of router.run({ task, messages: prompt, model: options.model }, controller.signal)) {
+        this.apply(answer, event);
+      }
+    } catch (err) {
+      // The router ends every run with done or error; reaching here is a bug worth a clear line.
+      this.log.error(`[${answer.id}] unexpected failure: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
+      this.fail(answer, `Unexpected error: ${err instanceof Error ? err.message : String(err)}`);
+    } finally {
+      if (this.running?.id === answer.id) this.running = undefined;
+      this.busyChanged.fire({ busy: this.busy, model: answer.model });
+      this.posted.fire({ type: 'busy', busy: this.busy });
+      this.save(true);
+    }
+  }
+
+  private apply(answer: UiMessage, event: RouterEvent): void {
+    switch (event.type) {
+      case 'start':
+        answer.state = 'streaming';
+        answer.notice = undefined;
+        this.update(answer);
+        return;
+      case 'delta':
+        answer.text += event.text;
+        if (answer.model !== event.model) {
+          answer.model = event.model;
+          this.update(answer);
+        } else {
+          this.posted.fire({ type: 'delta', id: answer.id, text: event.text });
+        }
+        this.save();
+        return;
+      case 'failover':
+        answer.failovers.push({ from: event.from, to: event.to, summary: event.summary });
+        this.update(answer);
+        return;
+      case 'waiting':
+        answer.state = 'waiting';
+        answer.notice = event.userText;
+        this.update(answer);
+        return;
+      case 'usage':
+        return;
+      case 'done':
+        this.log.attempts(answer.id, event.attempts);
+        Object.assign(answer, {
+          state: event.cancelled ? 'cancelled' : 'done',
+          model: event.model,
+          models: event.models.length > 1 ? event.models : undefined,
+          usage: event.usage,
+          notice: event.finishReason === 'length' ? 'The answer reached its max tokens.' : undefined,
+        });
+        this.update(answer);
+        return;
+      case 'error':
+        this.log.attempts(answer.id, event.attempts);
+        this.log.warn(`[${answer.id}] ${event.reason}: ${event.userText}`);
+        this.fail(answer, event.userText, event.fix);
+        return;
+      default: {
+        const never: never = event;
+        this.log.warn(`unknown router event ${JSON.stringify(never)}`);
+      }
+    }
+  }
+
+  private fail(answer: UiMessage, text: string, fix?: 'setApiKey' | 'openSettings'): void {
+    answer.state = 'error';
+    answer.notice = undefined;
+    answer.error = { text, ...(fix ? { fix } : {}) };
+    this.update(answer);
+  }
+
+  private add(message: UiMessage): UiMessage {
+    this.messages.push(message);
+    if (this.messages.length > MAX_STORED_MESSAGES) this.messages.splice(0, this.messages.length - MAX_STORED_MESSAGES);
+    this.posted.fire({ type: 'append', message });
+    this.save();
+    return message;
+  }
+
+  private update(message: UiMessage): void {
+    this.posted.fire({ type: 'update', message });
+    this.save();
+  }
+
+  private newId(): string {
+    return `m${Date.now().toString(36)}${(this.seq++).toString(36)}`;
+  }
+
+  private load(): Stored {
+    const raw = this.memento.get<Partial<Stored>>(STORE);
+    const messages: UiMessage[] = [];
+    for (const m of Array.isArray(raw?.messages) ? raw.messages : []) {
+      const parsed = UiMessageSchema.safeParse(m);
+      if (!parsed.success) continue;
+      // An answer that was streaming when VS Code closed is kept, marked as interrupted.
+      if (parsed.data.state === 'streaming' || parsed.data.state === 'waiting') {
+        parsed.data.state = 'cancelled';
+        parsed.data.notice = 'Interrupted when the window closed.';
+      }
+      messages.push(parsed.data);
+    }
+    return {
+      messages,
+      draft: typeof raw?.draft === 'string' ? raw.draft : '',
+      task: typeof raw?.task === 'string' ? (raw.task as TaskChoice) : 'auto',
+      model: typeof raw?.model === 'string' ? raw.model : 'auto',
+    };
+  }
+
+  /** Persists at most once a second while streaming; `now` writes at once (end of an answer, new chat). */
+  private save(now = false): void {
+    if (now) {
+      this.flushSave();
+      return;
+    }
+    this.saveTimer ??= setTimeout(() => this.flushSave(), 1000);
+  }
+
+  private flushSave(): void {
+    if (this.saveTimer) clearTimeout(this.saveTimer);
+    this.saveTimer = undefined;
+    const stored: Stored = { messages: this.messages, draft: this.draft, task: this.task, model: this.model };
+    this.memento.update(STORE, stored).then(undefined, (err) => this.log.error(`could not save the chat: ${String(err)}`));
+  }
+}

@@ -1,0 +1,277 @@
+import * as vscode from 'vscode';
+import { findCommentAt, firstCodeBlock, restoreCommentSyntax } from '../core/comments';
+import { DEFAULT_CONFIG, MODEL_TIERS, type SettingSource } from '../core/routes';
+import { findSecrets, trimSelection } from '../core/secrets';
+import { TASK_TYPES, TASK_LABELS, buildPrompt, fence, type ActionContext, type EditorAction } from '../core/tasks';
+import type { ChatSession } from './chatSession';
+import type { ChatView } from './chatView';
+import { Disposable } from './lifecycle';
+import type { Log } from './log';
+import type { Secrets } from './secrets';
+import type { Settings } from './settings';
+
+const CONTEXT_LINES = 60;
+
+/** Every command the extension contributes, and the editor actions behind them. */
+export class Commands extends Disposable {
+  private lastEditor: vscode.TextEditor | undefined = vscode.window.activeTextEditor;
+
+  constructor(
+    private readonly session: ChatSession,
+    private readonly view: ChatView,
+    private readonly secrets: Secrets,
+    private readonly settings: Settings,
+    private readonly log: Log,
+  ) {
+    super();
+    this._register(
+      vscode.window.onDidChangeActiveTextEditor((e) => {
+        if (e) this.lastEditor = e;
+      }),
+    );
+    const register = (id: string, fn: (...args: unknown[]) => unknown) =>
+      this._register(
+        vscode.commands.registerCommand(id, async (...args: unknown[]) => {
+          try {
+            await fn(...args);
+          } catch (err) {
+            this.log.error(`${id} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+            void vscode.window.showErrorMessage(`Switchboard: ${err instanceof Error ? err.message : String(err)}`);
+          }
+        }),
+      );
+    register('switchboard.setApiKey', () => this.secrets.prompt());
+    register('switchboard.clearApiKey', () => this.secrets.clear());
+    register('switchboard.generateCode', () => this.generate());
+    register('switchboard.reviewSelection', () => this.onSelection('review'));
+    register('switchboard.explainSelection', () => this.onSelection('explain'));
+    register('switchboard.translateComment', () => this.translate());
+    register('switchboard.openChat', () => this.view.show(true));
+    register('switchboard.newChat', () => this.session.newChat());
+    register('switchboard.stop', () => this.session.stop());
+    register('switchboard.showRoutingTable', () => this.showRoutingTable());
+    register('switchboard.showLog', () => this.log.channel.show(true));
+  }
+
+  /** The editor the user means: the active one, or the last one focused before the chat took focus. */
+  private editor(): vscode.TextEditor | undefined {
+    const active = vscode.window.activeTextEditor;
+    if (active) return active;
+    if (this.lastEditor && vscode.window.visibleTextEditors.includes(this.lastEditor)) return this.lastEditor;
+    return undefined;
+  }
+
+  private baseContext(editor: vscode.TextEditor): ActionContext {
+    return { languageId: editor.document.languageId, fileName: vscode.workspace.asRelativePath(editor.document.uri, false) };
+  }
+
+  private async generate(): Promise<void> {
+    const editor = this.editor();
+    if (!editor) {
+      void vscode.window.showInformationMessage('Switchboard: open a file and place the cursor where the code should go.');
+      return;
+    }
+    const instruction = await vscode.window.showInputBox({
+      title: 'Switchboard: Generate Code',
+      prompt: 'What should the code do? The code around the cursor is sent as context.',
+      placeHolder: 'e.g. a function that parses ISO dates and returns null on bad input',
+      ignoreFocusOut: true,
+    });
+    if (!instruction?.trim()) return;
+    const doc = editor.document;
+    const pos = editor.selection.active;
+    const before = doc.getText(new vscode.Range(Math.max(0, pos.line - CONTEXT_LINES), 0, pos.line, pos.character));
+    const after = doc.getText(new vscode.Range(pos.line, pos.character, Math.min(doc.lineCount - 1, pos.line + CONTEXT_LINES), Number.MAX_SAFE_INTEGER));
+    const max = this.settings.snapshot.maxSelectionChars;
+    const ctx: ActionContext = { ...this.baseContext(editor), instruction, before: before.slice(-max / 2), after: after.slice(0, max / 2) };
+    if (!(await this.confirmNoSecrets(`${before}\n${after}`, 'The code around the cursor'))) return;
+    await this.start('generate', ctx, `Generate: ${instruction}`);
+  }
+
+  private async onSelection(action: 'review' | 'explain'): Promise<void> {
+    const editor = this.editor();
+    const text = editor && !editor.selection.isEmpty ? editor.document.getText(editor.selection) : '';
+    if (!editor || !text.trim()) {
+      void vscode.window.showInformationMessage(`Switchboard: select the code to ${action} first.`);
+      return;
+    }
+    const selection = await this.prepareSelection(text);
+    if (selection === undefined) return;
+    const lines = `${editor.selection.start.line + 1}-${editor.selection.end.line + 1}`;
+    const ctx: ActionContext = { ...this.baseContext(editor), selection };
+    const label = action === 'review' ? 'Review' : 'Explain';
+    await this.start(action, ctx, `${label} ${ctx.fileName}:${lines}\n\n${fence(selection, ctx.languageId)}`);
+  }
+
+  private async translate(): Promise<void> {
+    const editor = this.editor();
+    if (!editor) {
+      void vscode.window.showInformationMessage('Switchboard: open a file and select a comment to translate.');
+      return;
+    }
+    const doc = editor.document;
+    let range: vscode.Range | undefined = editor.selection.isEmpty ? undefined : editor.selection;
+    if (!range) {
+      const lines = Array.from({ length: doc.lineCount }, (_, i) => doc.lineAt(i).text);
+      const found = findCommentAt(lines, editor.selection.active.line);
+      if (found) range = new vscode.Range(found.start, 0, found.end, doc.lineAt(found.end).text.length);
+    }
+    if (!range) {
+      void vscode.window.showInformationMessage('Switchboard: put the cursor in a comment, or select the comment to translate.');
+      return;
+    }
+    const original = doc.getText(range);
+    const selection = await this.prepareSelection(original);
+    if (selection === undefined) return;
+    const targetLanguage = this.settings.snapshot.config.translationLanguage;
+    const ctx: ActionContext = { ...this.baseContext(editor), selection, targetLanguage };
+    const uri = doc.uri;
+    const version = doc.version;
+    const target = range;
+    await this.start('translate', ctx, `Translate into ${targetLanguage}: ${ctx.fileName}:${range.start.line + 1}\n\n${fence(selection, ctx.languageId)}`, async (answer) => {
+      const document = await vscode.workspace.openTextDocument(uri);
+      if (document.version !== version && document.getText(target) !== original) {
+        void vscode.window.showWarningMessage('Switchboard: the comment changed since it was translated; copy the translation instead.');
+        return;
+      }
+      const replacement = restoreCommentSyntax(original, firstCodeBlock(answer));
+      const edit = new vscode.WorkspaceEdit();
+      edit.replace(uri, target, replacement);
+      await vscode.workspace.applyEdit(edit);
+      await vscode.window.showTextDocument(document, { preserveFocus: false });
+    });
+  }
+
+  /** Routes an editor action to its task and streams the answer into the chat. */
+  private async start(action: Exclude<EditorAction, 'chat'>, ctx: ActionContext, display: string, replace?: (answer: string) => Promise<void>): Promise<void> {
+    if (!(await this.secrets.require())) return;
+    const task = this.settings.snapshot.config.actionTasks[action];
+    await this.view.show();
+    await this.session.ask({
+      display,
+      prompt: buildPrompt(action, ctx),
+      task,
+      taskReason: `${TASK_LABELS[task]}: from the ${action} action`,
+      ...(replace ? { replace } : {}),
+    });
+  }
+
+  /** Secret scan and size limit; undefined when the user chose not to send. */
+  private async prepareSelection(text: string): Promise<string | undefined> {
+    if (!(await this.confirmNoSecrets(text, 'The selection'))) return undefined;
+    const trimmed = trimSelection(text, this.settings.snapshot.maxSelectionChars);
+    if (trimmed.trimmed) {
+      void vscode.window.showInformationMessage(
+        `Switchboard: the selection is long, so ${trimmed.removed.toLocaleString()} characters from its middle were left out (switchboard.maxSelectionChars).`,
+      );
+    }
+    return trimmed.text;
+  }
+
+  private async confirmNoSecrets(text: string, what: string): Promise<boolean> {
+    const findings = findSecrets(text);
+    if (!findings.length) return true;
+    const list = findings
+      .slice(0, 5)
+      .map((f) => `${f.kind} on line ${f.line} (${f.preview})`)
+      .join('; ');
+    this.log.warn(`secret scan: ${findings.length} finding(s) before sending: ${list}`);
+    const choice = await vscode.window.showWarningMessage(
+      `${what} seems to contain a secret: ${list}. It would be sent to the gateway.`,
+      { modal: true, detail: 'Remove it from the selection, or send it anyway if it is not real.' },
+      'Send Anyway',
+    );
+    return choice === 'Send Anyway';
+  }
+
+  async copy(text: string): Promise<void> {
+    await vscode.env.clipboard.writeText(text);
+    vscode.window.setStatusBarMessage('$(check) Copied', 1500);
+  }
+
+  /** Inserts code at the cursor of the editor the user was last in (the chat has focus when they click). */
+  async insert(text: string): Promise<void> {
+    const editor = this.editor();
+    if (!editor) {
+      void vscode.window.showInformationMessage('Switchboard: open a file and place the cursor where the code should go.');
+      return;
+    }
+    await editor.edit((b) => {
+      for (const sel of editor.selections) b.replace(sel, text);
+    });
+    await vscode.window.showTextDocument(editor.document, editor.viewColumn);
+  }
+
+  async openLink(href: string): Promise<void> {
+    let uri: vscode.Uri;
+    try {
+      uri = vscode.Uri.parse(href, true);
+    } catch {
+      return;
+    }
+    if (!['http', 'https', 'mailto'].includes(uri.scheme)) {
+      this.log.warn(`refused to open a ${uri.scheme}: link from a model answer`);
+      return;
+    }
+    await vscode.env.openExternal(uri);
+  }
+
+  async fix(fix: 'setApiKey' | 'openSettings'): Promise<void> {
+    if (fix === 'setApiKey') await this.secrets.prompt();
+    else await vscode.commands.executeCommand('workbench.action.openSettings', '@ext:switchboard-dev.switchboard');
+  }
+
+  private async showRoutingTable(): Promise<void> {
+    const snap = this.settings.snapshot;
+    const { config, sources } = snap;
+    const src = (key: string): string => label(sources[key]);
+    const rows = TASK_TYPES.map((t) => {
+      const r = config.routes[t];
+      const k = `switchboard.routes.${t}`;
+      return `| ${t} | \`${r.primary}\` ${src(`${k}.primary`)} | ${r.fallbacks.map((m) => `\`${m}\``).join(', ')} ${src(`${k}.fallbacks`)} | ${r.maxTokens} ${src(`${k}.maxTokens`)} | ${r.temperature} ${src(`${k}.temperature`)} |`;
+    });
+    const actions = Object.entries(config.actionTasks).map(([a, t]) => `| ${a} | ${t} ${src(`switchboard.actionTasks.${a}`)} |`);
+    const tiers = Object.entries(MODEL_TIERS).map(([m, t]) => `\`${m}\` ${t}`).join(' · ');
+    const md = [
+      '# Switchboard routing table',
+      '',
+      `Gateway: \`${snap.connection.baseURL}\` (user settings only)${snap.restricted ? '  \n**Restricted Mode:** workspace overrides exist and are ignored until you trust this folder.' : ''}`,
+      '',
+      '| task | primary | fallbacks | max tokens | temperature |',
+      '| --- | --- | --- | --- | --- |',
+      ...rows,
+      '',
+      `Global fallback chain: ${config.globalFallbacks.map((m) => `\`${m}\``).join(' → ')} ${src('switchboard.globalFallbacks')}`,
+      '',
+      '| editor action | task |',
+      '| --- | --- |',
+      ...actions,
+      '',
+      `Translation language: ${config.translationLanguage} ${src('switchboard.translation.targetLanguage')}`,
+      '',
+      `Timeouts: first token ${config.timeouts.firstTokenMs} ms ${src('switchboard.timeouts.firstTokenMs')}, idle ${config.timeouts.idleMs} ms ${src('switchboard.timeouts.idleMs')}, longest rate-limit wait ${config.timeouts.rateLimitMaxWaitMs} ms ${src('switchboard.timeouts.rateLimitMaxWaitMs')}`,
+      '',
+      `Tiers: ${tiers}`,
+      '',
+      snap.problems.length ? `## Problems (defaults used instead)\n\n${snap.problems.map((p) => `- \`${p.key}\`: ${p.message}`).join('\n')}` : '',
+      '',
+      `_Values marked “default” come from the built-in table (${Object.keys(DEFAULT_CONFIG.routes).length} task types); “from user” or “from workspace” show where an override was read._`,
+    ].join('\n');
+    const doc = await vscode.workspace.openTextDocument({ language: 'markdown', content: md });
+    await vscode.window.showTextDocument(doc, { preview: true });
+  }
+}
+
+function label(source: SettingSource | undefined): string {
+  switch (source) {
+    case undefined:
+    case 'default':
+      return '_(default)_';
+    case 'user':
+      return '**(from user)**';
+    case 'workspace':
+      return '**(from workspace)**';
+    case 'workspaceFolder':
+      return '**(from workspace folder)**';
+  }
+}

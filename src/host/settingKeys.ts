@@ -1,0 +1,14 @@
+// Plain data (no `vscode` import) so unit tests can compare it with package.json.
+/** Every setting the extension reads; a unit test checks it against package.json. */
+export const SETTING_KEYS = [
+  'baseUrl',
+  'extraHeaders',
+  'routes',
+  'globalFallbacks',
+  'actionTasks',
+  'translation.targetLanguage',
+  'timeouts.firstTokenMs',
+  'timeouts.idleMs',
+  'timeouts.rateLimitMaxWaitMs',
+  'maxSelectionChars',
+] as const;

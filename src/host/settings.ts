@@ -1,0 +1,150 @@
+import * as vscode from 'vscode';
+import { resolveSettings, type RawSettings, type ResolvedSettings, type SettingSource, type SettingsProblem } from '../core/routes';
+import { Disposable } from './lifecycle';
+export { SETTING_KEYS } from './settingKeys';
+import type { Log } from './log';
+
+export const DEFAULT_BASE_URL = 'https://global.xidao.online/v1';
+
+export interface Connection {
+  baseURL: string;
+  headers: Record<string, string>;
+}
+
+export interface Snapshot extends ResolvedSettings {
+  connection: Connection;
+  maxSelectionChars: number;
+  /** Workspace values exist but are ignored because the workspace is not trusted. */
+  restricted: boolean;
+}
+
+/** Checks the gateway URL: https anywhere, plain http only to loopback. Returns a problem or undefined. */
+export function checkBaseUrl(value: unknown): string | undefined {
+  if (typeof value !== 'string' || !value.trim()) return 'expected a URL such as https://global.xidao.online/v1';
+  let url: URL;
+  try {
+    url = new URL(value.trim());
+  } catch {
+    return `expected a URL such as https://global.xidao.online/v1, got ${JSON.stringify(value)}`;
+  }
+  if (url.protocol === 'https:') return undefined;
+  if (url.protocol === 'http:') {
+    const host = url.hostname.replace(/^\[|\]$/g, '');
+    if (host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host)) return undefined;
+    return 'plain http is only allowed to loopback (localhost, 127.0.0.1, ::1); use https';
+  }
+  return `expected an https URL, got ${url.protocol}`;
+}
+
+const LAYERED = ['routes', 'globalFallbacks', 'actionTasks', 'translation.targetLanguage', 'timeouts.firstTokenMs', 'timeouts.idleMs', 'timeouts.rateLimitMaxWaitMs'] as const;
+
+function setPath(target: Record<string, unknown>, path: string, value: unknown) {
+  const parts = path.split('.');
+  let node = target;
+  for (const p of parts.slice(0, -1)) node = (node[p] ??= {}) as Record<string, unknown>;
+  node[parts.at(-1)!] = value;
+}
+
+/** One reader for every setting: typed values, where each came from, and readable problems. */
+export class Settings extends Disposable {
+  private readonly changed = this._register(new vscode.EventEmitter<Snapshot>());
+  readonly onDidChange = this.changed.event;
+  private current: Snapshot;
+  private lastWarned = '';
+
+  constructor(private readonly log: Log) {
+    super();
+    this.current = this.read();
+    this._register(
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (!e.affectsConfiguration('switchboard')) return;
+        this.current = this.read();
+        this.warn();
+        this.changed.fire(this.current);
+      }),
+    );
+    this._register(
+      vscode.workspace.onDidGrantWorkspaceTrust(() => {
+        this.current = this.read();
+        this.warn();
+        this.changed.fire(this.current);
+      }),
+    );
+  }
+
+  get snapshot(): Snapshot {
+    return this.current;
+  }
+
+  /** Shows the current problems once (again only when they change). */
+  warn(): void {
+    const problems = this.current.problems;
+    const text = problems.map((p) => `${p.key}: ${p.message}`).join('\n');
+    if (text === this.lastWarned) return;
+    this.lastWarned = text;
+    if (!problems.length) return;
+    for (const p of problems) this.log.warn(`setting ${p.key}: ${p.message} (the default is used instead)`);
+    const first = problems[0]!;
+    const more = problems.length > 1 ? ` (and ${problems.length - 1} more, see the Switchboard log)` : '';
+    void vscode.window
+      .showWarningMessage(`Switchboard: ${first.key}: ${first.message}. The default is used for that value${more}.`, 'Open Settings')
+      .then((choice) => {
+        if (choice) void vscode.commands.executeCommand('workbench.action.openSettingsJson');
+      });
+  }
+
+  private read(): Snapshot {
+    const cfg = vscode.workspace.getConfiguration('switchboard');
+    const trusted = vscode.workspace.isTrusted;
+    const layers: Array<{ source: SettingSource; values: RawSettings }> = [
+      { source: 'user', values: {} },
+      { source: 'workspace', values: {} },
+      { source: 'workspaceFolder', values: {} },
+    ];
+    let restricted = false;
+    for (const key of LAYERED) {
+      const i = cfg.inspect(key);
+      if (!i) continue;
+      if (i.globalValue !== undefined) setPath(layers[0]!.values as Record<string, unknown>, key, i.globalValue);
+      const ws = [i.workspaceValue, i.workspaceFolderValue];
+      if (!trusted) {
+        if (ws.some((v) => v !== undefined)) restricted = true;
+        continue;
+      }
+      if (i.workspaceValue !== undefined) setPath(layers[1]!.values as Record<string, unknown>, key, i.workspaceValue);
+      if (i.workspaceFolderValue !== undefined) setPath(layers[2]!.values as Record<string, unknown>, key, i.workspaceFolderValue);
+    }
+    const resolved = resolveSettings(layers);
+    const problems: SettingsProblem[] = [...resolved.problems];
+
+    // Where the key goes is decided by user settings only, whatever a workspace says.
+    const baseInspect = cfg.inspect<string>('baseUrl');
+    let baseURL = DEFAULT_BASE_URL;
+    if (baseInspect?.globalValue !== undefined) {
+      const problem = checkBaseUrl(baseInspect.globalValue);
+      if (problem) problems.push({ key: 'switchboard.baseUrl', message: problem });
+      else baseURL = baseInspect.globalValue.trim().replace(/\/+$/, '');
+    }
+    const headers: Record<string, string> = {};
+    const headerValue = cfg.inspect<unknown>('extraHeaders')?.globalValue;
+    if (headerValue !== undefined) {
+      if (typeof headerValue !== 'object' || headerValue === null || Array.isArray(headerValue)) {
+        problems.push({ key: 'switchboard.extraHeaders', message: 'expected an object of header names to string values' });
+      } else {
+        for (const [name, value] of Object.entries(headerValue)) {
+          if (typeof value !== 'string' || !/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/.test(name)) {
+            problems.push({ key: `switchboard.extraHeaders.${name}`, message: 'expected a header name with a string value' });
+          } else if (/^authorization$/i.test(name)) {
+            problems.push({ key: `switchboard.extraHeaders.${name}`, message: 'the key belongs in Switchboard: Set API Key, not in settings' });
+          } else headers[name] = value;
+        }
+      }
+    }
+    const maxSel = cfg.get<unknown>('maxSelectionChars');
+    let maxSelectionChars = 48_000;
+    if (typeof maxSel === 'number' && Number.isInteger(maxSel) && maxSel >= 1000) maxSelectionChars = maxSel;
+    else if (maxSel !== undefined) problems.push({ key: 'switchboard.maxSelectionChars', message: 'expected a whole number of at least 1000' });
+
+    return { ...resolved, problems, connection: { baseURL, headers }, maxSelectionChars, restricted };
+  }
+}

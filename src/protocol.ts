@@ -1,0 +1,89 @@
+/**
+ * Host ⇄ webview messages: one discriminated union each way, validated on receipt with zod.
+ * Imported by both bundles; it must stay free of `vscode` and of DOM types.
+ */
+import * as z from 'zod/mini';
+import { TASK_TYPES } from './core/tasks';
+
+const id = z.string().check(z.minLength(1), z.maxLength(100));
+const shortText = z.string().check(z.maxLength(10_000));
+const longText = z.string().check(z.maxLength(2_000_000));
+export const TaskChoice = z.union([z.literal('auto'), z.enum(TASK_TYPES)]);
+export type TaskChoice = z.infer<typeof TaskChoice>;
+export const Fix = z.enum(['setApiKey', 'openSettings']);
+
+export const FailoverNote = z.object({ from: z.string(), to: z.string(), summary: z.string() });
+export type FailoverNote = z.infer<typeof FailoverNote>;
+
+export const UiMessage = z.object({
+  id,
+  role: z.enum(['user', 'assistant']),
+  text: longText,
+  /** Assistant only: the model that answered (the last one, after failover). */
+  model: z.optional(z.string()),
+  /** Every model that contributed text, when more than one did. */
+  models: z.optional(z.array(z.string())),
+  task: z.optional(z.enum(TASK_TYPES)),
+  /** Why this task was chosen, for Auto routing. */
+  taskReason: z.optional(z.string()),
+  state: z.enum(['streaming', 'waiting', 'done', 'cancelled', 'error']),
+  failovers: z._default(z.array(FailoverNote), []),
+  /** A note such as "rate-limited, retrying in 3 s" while waiting. */
+  notice: z.optional(z.string()),
+  error: z.optional(z.object({ text: shortText, fix: z.optional(Fix) })),
+  usage: z.optional(z.object({ promptTokens: z.number(), completionTokens: z.number() })),
+  /** For a translated comment: the editor range it may replace (the Insert action). */
+  replaceable: z.optional(z.boolean()),
+});
+export type UiMessage = z.infer<typeof UiMessage>;
+
+export const ViewState = z.object({
+  messages: z.array(UiMessage),
+  draft: shortText,
+  task: TaskChoice,
+  model: z.string(),
+  /** Models offered in the model picker ('auto' is always offered first). */
+  models: z.array(z.string()),
+  restricted: z.boolean(),
+  busy: z.boolean(),
+  hasKey: z.boolean(),
+});
+export type ViewState = z.infer<typeof ViewState>;
+
+export const HostMessage = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('snapshot'), state: ViewState }),
+  z.object({ type: z.literal('append'), message: UiMessage }),
+  /** Replaces one message wholesale (state changes, failover notes, errors). */
+  z.object({ type: z.literal('update'), message: UiMessage }),
+  z.object({ type: z.literal('delta'), id, text: longText }),
+  z.object({ type: z.literal('busy'), busy: z.boolean() }),
+  z.object({ type: z.literal('focusInput') }),
+]);
+export type HostMessage = z.infer<typeof HostMessage>;
+
+export const WebviewMessage = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('ready') }),
+  z.object({ type: z.literal('send'), text: z.string().check(z.minLength(1), z.maxLength(200_000)), task: TaskChoice, model: z.string().check(z.maxLength(200)) }),
+  z.object({ type: z.literal('stop') }),
+  z.object({ type: z.literal('retry'), id }),
+  z.object({ type: z.literal('newChat') }),
+  z.object({ type: z.literal('copy'), text: longText }),
+  z.object({ type: z.literal('insert'), text: longText }),
+  z.object({ type: z.literal('replaceComment'), id }),
+  z.object({ type: z.literal('openLink'), href: z.string().check(z.maxLength(4000)) }),
+  z.object({ type: z.literal('draft'), text: shortText }),
+  z.object({ type: z.literal('pick'), task: TaskChoice, model: z.string().check(z.maxLength(200)) }),
+  z.object({ type: z.literal('fix'), fix: Fix }),
+]);
+export type WebviewMessage = z.infer<typeof WebviewMessage>;
+
+/** Parses a message from the other side; returns undefined (and the reason) for anything malformed. */
+export function parseWebviewMessage(data: unknown): { ok: true; message: WebviewMessage } | { ok: false; error: string } {
+  const r = WebviewMessage.safeParse(data);
+  return r.success ? { ok: true, message: r.data } : { ok: false, error: r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') };
+}
+
+export function parseHostMessage(data: unknown): HostMessage | undefined {
+  const r = HostMessage.safeParse(data);
+  return r.success ? r.data : undefined;
+}
