@@ -13,7 +13,15 @@ import { Settings } from './host/settings';
 import { StatusBar } from './host/statusBar';
 
 /** Builds the object graph and registers disposables; no logic lives here. */
-export function activate(context: vscode.ExtensionContext): { activationMs: number } {
+/** What tests running in the extension host may reach; only exported in ExtensionMode.Test. */
+export interface TestApi {
+  session: ChatSession;
+  settings: Settings;
+  router: () => Router | undefined;
+  storeKey(key: string): Promise<void>;
+}
+
+export function activate(context: vscode.ExtensionContext): { activationMs: number; test?: TestApi } {
   const started = performance.now();
   const log = new Log();
   const settings = new Settings(log);
@@ -31,7 +39,7 @@ export function activate(context: vscode.ExtensionContext): { activationMs: numb
   let key: string | undefined;
   let router: Router | undefined;
   const rebuild = async () => {
-    key = await secrets.get();
+    key = (await secrets.get()) ?? demoKey(settings.snapshot.connection.baseURL);
     router = key ? new Router({ gateway: gatewayFor(key), config: () => settings.snapshot.config, health }) : undefined;
     // A new key or gateway makes earlier verdicts about models meaningless.
     health.reset();
@@ -88,7 +96,23 @@ export function activate(context: vscode.ExtensionContext): { activationMs: numb
   settings.warn();
   const activationMs = performance.now() - started;
   log.info(`activated in ${activationMs.toFixed(1)} ms; gateway ${settings.snapshot.connection.baseURL}`);
-  return { activationMs };
+  if (context.extensionMode !== vscode.ExtensionMode.Test) return { activationMs };
+  return {
+    activationMs,
+    test: { session, settings, router: () => router, storeKey: (k) => secrets.store(k) },
+  };
+}
+
+/**
+ * `npm start` runs the extension against the local simulator with a demo key from SWITCHBOARD_DEMO_KEY.
+ * It is honoured only while the gateway is on loopback, so it can never send anything off the machine;
+ * OPENAI_API_KEY and the other OPENAI_* variables are never read.
+ */
+function demoKey(baseURL: string): string | undefined {
+  const key = process.env.SWITCHBOARD_DEMO_KEY;
+  if (!key) return undefined;
+  const host = new URL(baseURL).hostname;
+  return host === '127.0.0.1' || host === 'localhost' || host === '[::1]' ? key : undefined;
 }
 
 export function deactivate(): void {

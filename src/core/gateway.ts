@@ -90,7 +90,8 @@ export class Gateway implements ChatGateway {
     }
     try {
       for await (const chunk of stream) {
-        const choice = chunk.choices?.find((c) => (c.index ?? 0) === 0) ?? chunk.choices?.[0];
+        // With n > 1 a chunk may carry only other choices; only the first choice is the answer.
+        const choice = chunk.choices?.find((c) => (c.index ?? 0) === 0);
         const delta = choice?.delta as (Record<string, unknown> & { content?: unknown; refusal?: unknown }) | undefined;
         if (delta) {
           const text = (typeof delta.content === 'string' ? delta.content : '') + (typeof delta.refusal === 'string' ? delta.refusal : '');

@@ -126,6 +126,8 @@ export class Router {
     for (;;) {
       const round = this.order(candidates, failedHere, minContext, attempts);
       for (const candidate of round) {
+        // A context-length failure earlier in this round rules out the models whose window is no larger.
+        if (!fitsContext(candidate.model, minContext)) continue;
         // RULE: the user pressed stop: no further attempts, partial text kept.
         if (signal.aborted) {
           yield cancelled(candidate.model);
@@ -180,6 +182,10 @@ export class Router {
               transport: modelText ? 'truncated' : 'empty',
             });
           }
+          // RULE: an empty answer (no text, no tool call) is not an answer: next candidate.
+          if (!text && finishReason !== 'tool_calls' && finishReason !== 'function_call') {
+            throw new GatewayError({ message: `the model finished (${finishReason}) without any text`, transport: 'empty' });
+          }
           // RULE: content filter: stop and show it; never route around a provider's safety filter.
           if (finishReason === 'content_filter') {
             const c = classify({ message: 'finish_reason content_filter', code: 'content_filter' });
@@ -214,7 +220,7 @@ export class Router {
           // RULE: 400 context length exceeded: only a candidate with a larger known context may help.
           if (c.reason === 'context_length') {
             minContext = Math.max(minContext, CONTEXT_WINDOWS[candidate.model] ?? Number.MAX_SAFE_INTEGER);
-            if (!candidates.some((x) => !failedHere.has(x.model) && (CONTEXT_WINDOWS[x.model] ?? 0) > minContext)) {
+            if (!candidates.some((x) => !failedHere.has(x.model) && fitsContext(x.model, minContext))) {
               yield { type: 'error', reason: c.reason, userText: c.userText, text, attempts };
               return;
             }
@@ -260,7 +266,7 @@ export class Router {
    * cost nothing; if every remaining model is known-down, they are tried anyway rather than not at all.
    */
   private order(candidates: Candidate[], failedHere: Set<string>, minContext: number, attempts: AttemptRecord[]): Candidate[] {
-    const open = candidates.filter((c) => !failedHere.has(c.model) && (minContext === 0 || (CONTEXT_WINDOWS[c.model] ?? 0) > minContext));
+    const open = candidates.filter((c) => !failedHere.has(c.model) && fitsContext(c.model, minContext));
     const healthy: Candidate[] = [];
     const knownDown: Candidate[] = [];
     for (const c of open) {
@@ -326,6 +332,11 @@ class Watchdog {
   dispose(): void {
     clearTimeout(this.timer);
   }
+}
+
+/** After a context-length failure, only a model with a known, larger window may help. */
+function fitsContext(model: string, minContext: number): boolean {
+  return minContext === 0 || (CONTEXT_WINDOWS[model] ?? 0) > minContext;
 }
 
 function record(model: string, outcome: AttemptRecord['outcome'], c: Classification, started: number, ttftMs?: number): AttemptRecord {

@@ -118,8 +118,8 @@ const ms = (min: number, max: number) => {
   return z.int({ error }).check(z.gte(min, { error }), z.lte(max, { error }));
 };
 const TIMEOUT_LEAVES = {
-  firstTokenMs: ms(500, 600_000),
-  idleMs: ms(500, 600_000),
+  firstTokenMs: ms(100, 600_000),
+  idleMs: ms(100, 600_000),
   rateLimitMaxWaitMs: ms(0, 600_000),
 } satisfies Record<keyof Timeouts, z.ZodMiniType>;
 const language = z.string({ error: 'expected a language name such as English' }).check(

@@ -64,14 +64,18 @@ export class Secrets extends Disposable {
       if (choice === 'Try Again') return this.prompt(reason);
       if (choice !== 'Save Anyway') return undefined;
     }
+    await this.store(value);
+    if (!problem) void vscode.window.showInformationMessage('Switchboard: key saved and accepted by the gateway.');
+    return value;
+  }
+
+  async store(value: string): Promise<void> {
     await this.storage.store(KEY, value);
     this.cached = value;
     this.loaded = true;
     this.log.setSecrets([value]);
     this.log.info('API key stored in secret storage');
     this.changed.fire();
-    if (!problem) void vscode.window.showInformationMessage('Switchboard: key saved and accepted by the gateway.');
-    return value;
   }
 
   async clear(): Promise<void> {

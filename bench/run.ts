@@ -1,0 +1,73 @@
+/** `npm run bench`: every benchmark in one run, a readable table, and bench/results.json ({"metric": number}). */
+import { execFileSync } from 'node:child_process';
+import { statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { measureCore } from './core';
+import { measureRender } from './render';
+
+const root = join(__dirname, '..');
+const kb = (file: string) => Math.round((statSync(join(root, file)).size / 1024) * 10) / 10;
+
+interface Row {
+  metric: string;
+  value: number;
+  goal: string;
+  ok: boolean;
+}
+
+async function main() {
+  const only = process.argv.slice(2);
+  const want = (name: string) => only.length === 0 || only.includes(name);
+  const results: Record<string, number> = {};
+  const rows: Row[] = [];
+  const add = (metric: string, value: number, goal: string, ok: boolean) => {
+    results[metric] = value;
+    rows.push({ metric, value, goal, ok });
+  };
+
+  if (want('core')) {
+    const core = await measureCore((l) => console.log(`  ${l}`));
+    add('router_overhead_p50_ms', core.router_overhead_p50_ms, '< 1', core.router_overhead_p50_ms < 1);
+    add('failover_switch_p50_ms', core.failover_switch_p50_ms, '< 5', core.failover_switch_p50_ms < 5);
+    add('breaker_skip_cost_ms', core.breaker_skip_cost_ms, '< 1', core.breaker_skip_cost_ms < 1);
+    add('cancel_latency_p50_ms', core.cancel_latency_p50_ms, '< 100 (aim < 10)', core.cancel_latency_p50_ms < 100);
+    add('core_heap_mb_1000_requests', core.core_heap_mb_1000_requests, '< 10', core.core_heap_mb_1000_requests < 10);
+    add('silent_model_failover_s', core.silent_model_failover_s, '< 16 (LiteLLM ~95, Portkey ~30)', core.silent_model_failover_s < 16);
+    add('failover_scenarios_passed', core.failover_scenarios_passed, `= ${core.failover_scenarios_total}`, core.failover_scenarios_passed === core.failover_scenarios_total);
+    add('failover_scenarios_total', core.failover_scenarios_total, '>= 16', core.failover_scenarios_total >= 16);
+    results.router_ttft_p50_ms = core.router_ttft_p50_ms;
+    results.direct_ttft_p50_ms = core.direct_ttft_p50_ms;
+    console.log('\nFailover scenarios');
+    for (const s of core.scenarios) console.log(`  ${s.passed ? 'PASS' : 'FAIL'}  ${s.name.padEnd(48)} ${String(s.ms).padStart(5)} ms  ${s.passed ? '' : s.detail}`);
+  }
+
+  if (want('bundle')) {
+    // The production build and the .vsix exactly as `npm run package` makes them.
+    execFileSync('npm', ['run', '--silent', 'package'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+    const ext = kb('dist/extension.js');
+    const web = kb('dist/webview.js');
+    const vsix = kb('switchboard.vsix');
+    add('extension_bundle_kb', ext, '< 400', ext < 400);
+    add('webview_bundle_kb', web, '< 250', web < 250);
+    add('vsix_kb', vsix, '< 1024', vsix < 1024);
+  }
+
+  if (want('render')) {
+    const r = await measureRender((l) => console.log(`  ${l}`));
+    add('render_cost_ratio_20k_vs_1k', r.render_cost_ratio_20k_vs_1k, '< 1.5', r.render_cost_ratio_20k_vs_1k < 1.5);
+    results.render_chunk_ms_1k = r.render_chunk_ms_1k;
+    results.render_chunk_ms_20k = r.render_chunk_ms_20k;
+  }
+
+  console.log('\nSwitchboard benchmarks');
+  console.log(`  ${'metric'.padEnd(34)} ${'value'.padStart(10)}  goal`);
+  for (const r of rows) console.log(`  ${r.metric.padEnd(34)} ${String(r.value).padStart(10)}  ${r.goal} ${r.ok ? '✓' : '✗ MISSED'}`);
+  const file = join(__dirname, 'results.json');
+  writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
+  console.log(`\nwrote ${file}`);
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,289 @@
+/** The chat panel: banners, the message list, the pickers and the input, driven by host messages. */
+import { TASK_LABELS, TASK_TYPES } from '../core/tasks';
+import type { HostMessage, TaskChoice, UiMessage, ViewState } from '../protocol';
+import { actionButton, h } from './dom';
+import { isSafeHref } from './markdown';
+import { MessageView } from './messageView';
+import { readPersistedState, type VsCodeApi } from './vscode';
+
+const DRAFT_DEBOUNCE_MS = 300;
+/** The protocol's limits: a draft the host keeps, and a message it accepts. */
+const MAX_DRAFT = 10_000;
+const MAX_SEND = 200_000;
+const STICK_PX = 32;
+
+function isTaskChoice(value: string): value is TaskChoice {
+  return value === 'auto' || (TASK_TYPES as readonly string[]).includes(value);
+}
+
+export class ChatApp {
+  private readonly views = new Map<string, MessageView>();
+  private readonly list: HTMLElement;
+  private readonly empty: HTMLElement;
+  private readonly restricted: HTMLElement;
+  private readonly noKey: HTMLElement;
+  private readonly input: HTMLTextAreaElement;
+  private readonly send: HTMLButtonElement;
+  private readonly stop: HTMLButtonElement;
+  private readonly taskPicker: HTMLSelectElement;
+  private readonly modelPicker: HTMLSelectElement;
+  private busy = false;
+  private stick = true;
+  private draftTimer: ReturnType<typeof setTimeout> | undefined;
+  private sawSnapshot = false;
+  private readonly hadLocalDraft: boolean;
+
+  constructor(
+    root: HTMLElement,
+    private readonly api: VsCodeApi,
+  ) {
+    this.restricted = h(
+      'div',
+      { class: 'banner restricted', 'data-testid': 'restricted', role: 'status', hidden: true },
+      'Restricted Mode: workspace settings are ignored until you trust this folder.',
+    );
+    this.noKey = h(
+      'div',
+      { class: 'banner no-key', 'data-testid': 'no-key', hidden: true },
+      h('span', {}, 'No API key is set yet.'),
+      actionButton('fix', 'Set API Key', { 'data-fix': 'setApiKey' }),
+    );
+    this.empty = h('div', { class: 'empty' }, 'Ask anything, or select code and run a Switchboard command. Each request goes to the model best suited to it.');
+    this.list = h('div', { class: 'messages', role: 'log', 'aria-live': 'polite', 'aria-label': 'Conversation', tabindex: '0' });
+
+    this.taskPicker = h(
+      'select',
+      { 'aria-label': 'Task', title: 'Task: decides which model answers' },
+      h('option', { value: 'auto' }, 'Auto (routed)'),
+      ...TASK_TYPES.map((t) => h('option', { value: t }, TASK_LABELS[t])),
+    );
+    this.modelPicker = h('select', { 'aria-label': 'Model', title: 'Model' }, h('option', { value: 'auto' }, 'Routed'));
+    const newChat = h('button', { type: 'button', class: 'secondary', 'data-testid': 'new-chat', 'aria-label': 'New chat' }, 'New chat');
+
+    this.input = h('textarea', {
+      'data-testid': 'chat-input',
+      'aria-label': 'Message Switchboard',
+      placeholder: 'Ask Switchboard… (Enter to send, Shift+Enter for a new line)',
+      rows: '1',
+      maxlength: String(MAX_SEND),
+    });
+    this.send = h('button', { type: 'button', class: 'send', 'data-testid': 'send', 'aria-label': 'Send' }, 'Send');
+    this.stop = h('button', { type: 'button', class: 'stop secondary', 'data-testid': 'stop', 'aria-label': 'Stop the answer', hidden: true, disabled: true }, 'Stop');
+
+    root.replaceChildren(
+      h('div', { class: 'banners' }, this.restricted, this.noKey),
+      this.empty,
+      this.list,
+      h(
+        'div',
+        { class: 'composer' },
+        h('div', { class: 'pickers' }, this.taskPicker, this.modelPicker, newChat),
+        h('div', { class: 'input-row' }, this.input, h('div', { class: 'input-buttons' }, this.send, this.stop)),
+      ),
+    );
+
+    const saved = readPersistedState(api.getState());
+    this.hadLocalDraft = saved !== undefined;
+    this.input.value = saved?.draft ?? '';
+
+    // Links never navigate: the host opens them after asking. Capturing at the document covers them all.
+    document.addEventListener('click', (e) => this.onClick(e), true);
+    document.addEventListener('auxclick', (e) => {
+      if ((e.target as Element | null)?.closest?.('a')) e.preventDefault();
+    }, true);
+    this.list.addEventListener('scroll', () => {
+      this.stick = this.list.scrollHeight - this.list.scrollTop - this.list.clientHeight < STICK_PX;
+    }, { passive: true });
+    this.input.addEventListener('input', () => this.saveDraft());
+    this.input.addEventListener('keydown', (e) => this.onKey(e));
+    this.send.addEventListener('click', () => this.submit());
+    this.stop.addEventListener('click', () => this.api.postMessage({ type: 'stop' }));
+    newChat.addEventListener('click', () => this.api.postMessage({ type: 'newChat' }));
+    this.taskPicker.addEventListener('change', () => this.postPick());
+    this.modelPicker.addEventListener('change', () => this.postPick());
+    // A draft typed just before the view closes still reaches the host.
+    window.addEventListener('pagehide', () => this.flushDraft());
+    document.addEventListener('visibilitychange', () => {
+      if (document.visibilityState === 'hidden') this.flushDraft();
+    });
+    this.updateEmpty();
+  }
+
+  receive(message: HostMessage): void {
+    switch (message.type) {
+      case 'snapshot':
+        return this.applySnapshot(message.state);
+      case 'append':
+      case 'update':
+        return this.upsert(message.message);
+      case 'delta': {
+        const view = this.views.get(message.id);
+        if (!view) {
+          console.warn(`Switchboard: delta for an unknown message ${message.id}`);
+          return;
+        }
+        view.delta(message.text);
+        return;
+      }
+      case 'busy':
+        return this.setBusy(message.busy);
+      case 'focusInput':
+        this.input.focus();
+        return;
+      default: {
+        const never: never = message;
+        console.warn('Switchboard: unhandled message', never);
+      }
+    }
+  }
+
+  private applySnapshot(state: ViewState): void {
+    this.restricted.hidden = !state.restricted;
+    this.noKey.hidden = state.hasKey;
+    const models = ['auto', ...state.models.filter((m) => m !== 'auto')];
+    if (!models.includes(state.model)) models.push(state.model);
+    this.modelPicker.replaceChildren(...models.map((m) => h('option', { value: m }, m === 'auto' ? 'Routed' : m)));
+    this.modelPicker.value = state.model;
+    this.taskPicker.value = state.task;
+    this.setBusy(state.busy);
+
+    // Reuse the views of messages we already show: a re-sent snapshot does not re-render long answers.
+    const keep = new Set(state.messages.map((m) => m.id));
+    for (const [id, view] of this.views) {
+      if (!keep.has(id)) {
+        view.dispose();
+        this.views.delete(id);
+      }
+    }
+    const elements = state.messages.map((m) => this.viewFor(m).el);
+    this.list.replaceChildren(...elements);
+    this.updateEmpty();
+
+    // The draft: what this view saved locally is the freshest; else the host's copy (after a restart).
+    if (!this.sawSnapshot && !this.hadLocalDraft && this.input.value === '' && state.draft) {
+      this.input.value = state.draft;
+      this.api.setState({ draft: state.draft });
+    }
+    this.sawSnapshot = true;
+    this.stick = true;
+    this.scrollToBottom();
+  }
+
+  private viewFor(message: UiMessage): MessageView {
+    let view = this.views.get(message.id);
+    if (view && view.role !== message.role) {
+      view.dispose();
+      view = undefined;
+    }
+    if (view) {
+      view.update(message);
+    } else {
+      view = new MessageView(message, () => this.scrollToBottom());
+      this.views.set(message.id, view);
+    }
+    return view;
+  }
+
+  private upsert(message: UiMessage): void {
+    const existed = this.views.get(message.id);
+    const view = this.viewFor(message);
+    if (existed !== view) {
+      if (existed) existed.el.replaceWith(view.el);
+      else this.list.append(view.el);
+    }
+    this.updateEmpty();
+    this.scrollToBottom();
+  }
+
+  private setBusy(busy: boolean): void {
+    this.busy = busy;
+    this.stop.hidden = !busy;
+    this.stop.disabled = !busy;
+    document.body.classList.toggle('busy', busy);
+  }
+
+  private updateEmpty(): void {
+    this.empty.hidden = this.views.size > 0;
+  }
+
+  private scrollToBottom(): void {
+    if (this.stick) this.list.scrollTop = this.list.scrollHeight;
+  }
+
+  private onKey(e: KeyboardEvent): void {
+    if (e.key === 'Enter' && !e.shiftKey && !e.isComposing && !e.altKey && !e.ctrlKey && !e.metaKey) {
+      e.preventDefault();
+      this.submit();
+    } else if (e.key === 'Escape' && this.busy) {
+      e.preventDefault();
+      this.api.postMessage({ type: 'stop' });
+    }
+  }
+
+  private submit(): void {
+    const text = this.input.value;
+    if (!text.trim()) return;
+    const task = this.taskPicker.value;
+    this.api.postMessage({ type: 'send', text: text.slice(0, MAX_SEND), task: isTaskChoice(task) ? task : 'auto', model: this.modelPicker.value });
+    this.input.value = '';
+    // The host clears its copy of the draft when it receives `send`.
+    if (this.draftTimer) clearTimeout(this.draftTimer);
+    this.draftTimer = undefined;
+    this.api.setState({ draft: '' });
+    this.stick = true;
+  }
+
+  private postPick(): void {
+    const task = this.taskPicker.value;
+    this.api.postMessage({ type: 'pick', task: isTaskChoice(task) ? task : 'auto', model: this.modelPicker.value });
+  }
+
+  private saveDraft(): void {
+    this.api.setState({ draft: this.input.value });
+    if (this.draftTimer) clearTimeout(this.draftTimer);
+    this.draftTimer = setTimeout(() => this.flushDraft(), DRAFT_DEBOUNCE_MS);
+  }
+
+  private flushDraft(): void {
+    if (!this.draftTimer) return;
+    clearTimeout(this.draftTimer);
+    this.draftTimer = undefined;
+    this.api.postMessage({ type: 'draft', text: this.input.value.slice(0, MAX_DRAFT) });
+  }
+
+  private onClick(e: MouseEvent): void {
+    const target = e.target instanceof Element ? e.target : null;
+    if (!target) return;
+    const link = target.closest('a');
+    if (link) {
+      e.preventDefault();
+      const href = link.getAttribute('href');
+      if (isSafeHref(href)) this.api.postMessage({ type: 'openLink', href: href.trim() });
+      return;
+    }
+    const button = target.closest<HTMLButtonElement>('button[data-action]');
+    if (!button) return;
+    const id = button.closest<HTMLElement>('[data-testid="message"]')?.dataset.id;
+    switch (button.dataset.action) {
+      case 'copy':
+      case 'insert': {
+        const code = button.closest('.code-block')?.querySelector('code')?.textContent ?? '';
+        this.api.postMessage({ type: button.dataset.action, text: code });
+        return;
+      }
+      case 'fix': {
+        const fix = button.dataset.fix;
+        if (fix === 'setApiKey' || fix === 'openSettings') this.api.postMessage({ type: 'fix', fix });
+        return;
+      }
+      case 'retry':
+        if (id) this.api.postMessage({ type: 'retry', id });
+        return;
+      case 'replace':
+        if (id) this.api.postMessage({ type: 'replaceComment', id });
+        return;
+      default:
+        console.warn(`Switchboard: unknown action ${button.dataset.action}`);
+    }
+  }
+}

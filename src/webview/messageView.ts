@@ -1,0 +1,182 @@
+/** One chat message in the DOM: its header, failover note, rendered text, status and actions. */
+import { TASK_LABELS } from '../core/tasks';
+import type { FailoverNote, UiMessage } from '../protocol';
+import { actionButton, h } from './dom';
+import { IncrementalRenderer } from './render';
+
+const FIX_LABELS = { setApiKey: 'Set API Key', openSettings: 'Open Settings' } as const;
+
+function isOpen(state: UiMessage['state']): boolean {
+  return state === 'streaming' || state === 'waiting';
+}
+
+function joinNames(names: string[]): string {
+  return names.length <= 1 ? (names[0] ?? '') : `${names.slice(0, -1).join(', ')} and ${names.at(-1)}`;
+}
+
+/** "Answered by claude-sonnet-4 after gpt-5 failed" */
+export function failoverSummary(message: Pick<UiMessage, 'state' | 'model' | 'failovers'>): string {
+  const failed = [...new Set(message.failovers.map((f) => f.from))];
+  const to = message.model ?? message.failovers.at(-1)?.to ?? '';
+  switch (message.state) {
+    case 'done':
+      return `Answered by ${to} after ${joinNames(failed)} failed`;
+    case 'streaming':
+    case 'waiting':
+      return `Switched to ${to} after ${joinNames(failed)} failed`;
+    default:
+      return `Tried ${to} after ${joinNames(failed)} failed`;
+  }
+}
+
+function failoverNote(message: UiMessage, open: boolean): HTMLDetailsElement {
+  const items = message.failovers.map((f: FailoverNote) =>
+    h('li', {}, h('span', { class: 'model-name' }, f.from), ' → ', h('span', { class: 'model-name' }, f.to), f.summary ? `: ${f.summary}` : ''),
+  );
+  return h(
+    'details',
+    { 'data-testid': 'failover-note', class: 'failover-note', open },
+    h('summary', {}, failoverSummary(message)),
+    h('ul', {}, ...items),
+  );
+}
+
+export class MessageView {
+  readonly el: HTMLElement;
+  private readonly header: HTMLElement;
+  private readonly notes: HTMLElement;
+  private readonly body: HTMLElement;
+  private readonly footer: HTMLElement;
+  private readonly renderer: IncrementalRenderer | undefined;
+  private chromeKey = '';
+  private message: UiMessage;
+
+  constructor(message: UiMessage, onRender: () => void) {
+    this.message = message;
+    const assistant = message.role === 'assistant';
+    this.header = h('div', { class: 'msg-header' });
+    this.notes = h('div', { class: 'msg-notes' });
+    this.body = h('div', { class: assistant ? 'msg-body markdown' : 'msg-body user-text' });
+    this.footer = h('div', { class: 'msg-footer' });
+    this.el = h(
+      'article',
+      {
+        class: `message ${message.role}`,
+        'data-testid': 'message',
+        'data-role': message.role,
+        'aria-label': assistant ? 'Answer' : 'You',
+      },
+      this.header,
+      this.notes,
+      this.body,
+      this.footer,
+    );
+    this.el.dataset.id = message.id;
+    if (assistant) this.renderer = new IncrementalRenderer(this.body, { onRender });
+    this.update(message, true);
+  }
+
+  get id(): string {
+    return this.message.id;
+  }
+
+  get role(): UiMessage['role'] {
+    return this.message.role;
+  }
+
+  /** Applies a new version of the message; rendered blocks are kept when the text only grew. */
+  update(message: UiMessage, first = false): void {
+    const previous = this.message;
+    this.message = message;
+    if (this.renderer) {
+      this.renderer.setText(message.text);
+      if (isOpen(message.state)) {
+        // The first paint of a message restored mid-stream should not wait for a frame.
+        if (first) this.renderer.flush();
+      } else {
+        this.renderer.finish();
+      }
+    } else if (first || previous.text !== message.text) {
+      this.body.textContent = message.text;
+    }
+    this.renderChrome();
+  }
+
+  /** Streamed text for an assistant message. */
+  delta(text: string): void {
+    if (!this.renderer) return;
+    this.message = { ...this.message, text: this.message.text + text };
+    this.renderer.append(text);
+  }
+
+  dispose(): void {
+    this.renderer?.dispose();
+  }
+
+  private renderChrome(): void {
+    const m = this.message;
+    const key = JSON.stringify([m.state, m.model, m.models, m.task, m.taskReason, m.failovers, m.notice, m.error, m.replaceable]);
+    if (key === this.chromeKey) return;
+    this.chromeKey = key;
+    if (m.role === 'user') return;
+
+    this.el.dataset.model = m.model ?? '';
+    this.el.dataset.state = m.state;
+    this.el.setAttribute('aria-busy', String(isOpen(m.state)));
+    this.el.setAttribute('aria-label', m.model ? `Answer from ${m.model}` : 'Answer');
+
+    const parts: (Node | string)[] = [h('span', { class: 'model-name' }, m.model ?? (isOpen(m.state) ? 'routing…' : 'Switchboard'))];
+    if (m.failovers.length > 0) parts.push(h('span', { class: 'via' }, 'via failover'));
+    if (m.task) parts.push(h('span', { class: 'task', title: m.taskReason }, TASK_LABELS[m.task]));
+    this.header.replaceChildren(...parts);
+
+    const wasOpen = this.notes.querySelector('details')?.open ?? false;
+    this.notes.replaceChildren(...(m.failovers.length > 0 ? [failoverNote(m, wasOpen)] : []));
+
+    this.footer.replaceChildren(...this.footerParts(m));
+  }
+
+  private footerParts(m: UiMessage): Node[] {
+    const notice = m.notice ? h('span', { class: 'notice' }, m.notice) : undefined;
+    switch (m.state) {
+      case 'streaming':
+      case 'waiting':
+        return [
+          h(
+            'div',
+            { class: `msg-status ${m.state}` },
+            h('span', { class: 'busy-dots', 'aria-hidden': 'true' }, h('span'), h('span'), h('span')),
+            notice ?? h('span', { class: 'sr-only' }, 'Answering'),
+          ),
+        ];
+      case 'done': {
+        const out: Node[] = [];
+        if (notice) out.push(h('div', { class: 'msg-status' }, notice));
+        if (m.replaceable) out.push(h('div', { class: 'msg-actions' }, actionButton('replace', 'Replace comment', { 'aria-label': 'Replace the comment with this translation' })));
+        return out;
+      }
+      case 'cancelled':
+        return [h('div', { class: 'msg-status cancelled' }, h('span', { class: 'stopped' }, 'stopped'), notice, actionButton('retry', 'Retry', { 'aria-label': 'Ask again' }))];
+      case 'error': {
+        const error = m.error ?? { text: 'Something went wrong.' };
+        return [
+          h(
+            'div',
+            { class: 'msg-error', 'data-testid': 'error', role: 'alert' },
+            h('span', { class: 'error-text' }, error.text),
+            h(
+              'span',
+              { class: 'msg-actions' },
+              error.fix ? actionButton('fix', FIX_LABELS[error.fix], { 'data-fix': error.fix }) : undefined,
+              actionButton('retry', 'Retry', { 'aria-label': 'Ask again' }),
+            ),
+          ),
+        ];
+      }
+      default: {
+        const never: never = m.state;
+        return [h('span', {}, String(never))];
+      }
+    }
+  }
+}
