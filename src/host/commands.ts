@@ -235,7 +235,7 @@ export class Commands extends Disposable {
     const md = [
       '# Switchboard routing table',
       '',
-      `Gateway: \`${snap.connection.baseURL}\` (user settings only)${snap.restricted ? '  \n**Restricted Mode:** workspace overrides exist and are ignored until you trust this folder.' : ''}`,
+      `Gateway: \`${snap.connection.baseURL}\` (user settings only)${snap.restricted ? '  \n**Restricted Mode:** workspace settings are ignored until you trust this folder.' : ''}`,
       '',
       '| task | primary | fallbacks | max tokens | temperature |',
       '| --- | --- | --- | --- | --- |',

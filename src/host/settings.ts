@@ -101,16 +101,13 @@ export class Settings extends Disposable {
       { source: 'workspace', values: {} },
       { source: 'workspaceFolder', values: {} },
     ];
-    let restricted = false;
+    // Restricted Mode: the panel says so, and workspace-level values are not read at all.
+    const restricted = !trusted;
     for (const key of LAYERED) {
       const i = cfg.inspect(key);
       if (!i) continue;
       if (i.globalValue !== undefined) setPath(layers[0]!.values as Record<string, unknown>, key, i.globalValue);
-      const ws = [i.workspaceValue, i.workspaceFolderValue];
-      if (!trusted) {
-        if (ws.some((v) => v !== undefined)) restricted = true;
-        continue;
-      }
+      if (!trusted) continue;
       if (i.workspaceValue !== undefined) setPath(layers[1]!.values as Record<string, unknown>, key, i.workspaceValue);
       if (i.workspaceFolderValue !== undefined) setPath(layers[2]!.values as Record<string, unknown>, key, i.workspaceFolderValue);
     }
