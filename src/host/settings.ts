@@ -94,7 +94,9 @@ export class Settings extends Disposable {
   }
 
   private read(): Snapshot {
-    const cfg = vscode.workspace.getConfiguration('switchboard');
+    // Resource-scoped settings are read for the first workspace folder (folder-level values included);
+    // with no folder open, `null` asks for user and workspace values only.
+    const cfg = vscode.workspace.getConfiguration('switchboard', vscode.workspace.workspaceFolders?.[0]?.uri ?? null);
     const trusted = vscode.workspace.isTrusted;
     const layers: Array<{ source: SettingSource; values: RawSettings }> = [
       { source: 'user', values: {} },

@@ -1,0 +1,139 @@
+/**
+ * Runs inside a real extension host (code-server, or VS Code via @vscode/test-electron) with the full
+ * `vscode` API. The simulator runs in this same process: it is plain node:http.
+ */
+import { strict as assert } from 'node:assert';
+import * as vscode from 'vscode';
+import { startSimulator, type Simulator } from '../../sim/server';
+import type { TestApi } from '../../src/extension';
+
+const EXT_ID = 'switchboard-dev.switchboard';
+const KEY = 'sk-host-test-0123456789abcdefghij';
+
+async function api(): Promise<TestApi> {
+  const ext = vscode.extensions.getExtension<{ test?: TestApi }>(EXT_ID);
+  assert.ok(ext, `${EXT_ID} is installed`);
+  const exports = await ext.activate();
+  assert.ok(exports.test, 'the extension runs in test mode');
+  return exports.test;
+}
+
+async function setUser(key: string, value: unknown) {
+  await vscode.workspace.getConfiguration('switchboard').update(key, value, vscode.ConfigurationTarget.Global);
+}
+
+async function until<T>(what: string, fn: () => T | undefined, ms = 10_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+describe('Switchboard in a real extension host', function () {
+  this.timeout(30_000);
+  let sim: Simulator;
+  let t: TestApi;
+
+  before(async () => {
+    sim = await startSimulator({ apiKey: KEY });
+    t = await api();
+    await setUser('baseUrl', sim.url);
+    await until('the base URL to apply', () => t.settings.snapshot.connection.baseURL === sim.url);
+    await t.storeKey(KEY);
+    await until('the router', () => t.router());
+  });
+
+  beforeEach(() => sim.reset());
+
+  after(async () => {
+    for (const k of ['baseUrl', 'routes', 'globalFallbacks', 'timeouts.firstTokenMs']) await setUser(k, undefined);
+    await sim.close();
+  });
+
+  it('registers every command the manifest contributes', async () => {
+    const ext = vscode.extensions.getExtension(EXT_ID)!;
+    const contributed: string[] = ext.packageJSON.contributes.commands.map((c: { command: string }) => c.command);
+    const registered = new Set(await vscode.commands.getCommands(true));
+    assert.deepEqual(contributed.filter((c) => !registered.has(c)), []);
+  });
+
+  it('reviews the selection: the answer streams from the routed model through the simulator', async () => {
+    const doc = await vscode.workspace.openTextDocument({ language: 'typescript', content: 'const a = 1;\nconst b = a + 1;\n' });
+    const editor = await vscode.window.showTextDocument(doc);
+    editor.selection = new vscode.Selection(0, 0, 1, 16);
+    await vscode.commands.executeCommand('switchboard.reviewSelection');
+    const answer = await until('an answer', () => t.session.state().messages.filter((m) => m.role === 'assistant' && m.state === 'done').at(-1));
+    assert.equal(answer.model, 'gpt-5');
+    assert.match(answer.text, /\[gpt-5\]/);
+    const sent = sim.requests.at(-1)!;
+    assert.equal(sent.body.model, 'gpt-5');
+    assert.match(sent.body.messages.at(-1).content, /const b = a \+ 1;/);
+    assert.equal(sent.body.temperature, 0.1);
+  });
+
+  it('fails over silently when the primary answers 500 and notes it on the reply', async () => {
+    sim.setScript('gpt-5', { fault: { type: 'status', status: 500, body: { error: { message: 'boom' } } } });
+    await t.session.send('Please review my function for bugs', 'auto', 'auto');
+    const answer = t.session.state().messages.at(-1)!;
+    assert.equal(answer.state, 'done');
+    assert.equal(answer.model, 'claude-sonnet-4');
+    assert.deepEqual(answer.failovers.map((f) => [f.from, f.to]), [['gpt-5', 'claude-sonnet-4']]);
+    assert.match(answer.taskReason ?? '', /Code review/);
+  });
+
+  it('applies a settings.json route override without a reload', async () => {
+    await setUser('routes', { general_qa: { primary: 'glm-5' } });
+    await until('the override', () => t.settings.snapshot.config.routes.general_qa.primary === 'glm-5');
+    await t.session.send('What is the capital of Peru?', 'auto', 'auto');
+    assert.equal(t.session.state().messages.at(-1)!.model, 'glm-5');
+    await setUser('routes', undefined);
+  });
+
+  it('names the bad key of an invalid setting and keeps the rest working', async () => {
+    await setUser('routes', { code_review: { primary: 42, maxTokens: 1234 } });
+    const problem = await until('a problem', () => t.settings.snapshot.problems.find((p) => p.key === 'switchboard.routes.code_review.primary'));
+    assert.match(problem.message, /expected a model name/);
+    assert.equal(t.settings.snapshot.config.routes.code_review.primary, 'gpt-5');
+    assert.equal(t.settings.snapshot.config.routes.code_review.maxTokens, 1234);
+    await setUser('routes', undefined);
+  });
+
+  it('refuses a plain-http base URL that is not loopback', async () => {
+    await setUser('baseUrl', 'http://gateway.example.com/v1');
+    const problem = await until('a problem', () => t.settings.snapshot.problems.find((p) => p.key === 'switchboard.baseUrl'));
+    assert.match(problem.message, /loopback/);
+    assert.notEqual(t.settings.snapshot.connection.baseURL, 'http://gateway.example.com/v1');
+    await setUser('baseUrl', sim.url);
+    await until('the base URL to apply', () => t.settings.snapshot.connection.baseURL === sim.url);
+  });
+
+  it('stops a streaming answer and keeps its partial text', async () => {
+    sim.setScript('gpt-5-mini', { tokensPerSecond: 20, words: 200 });
+    const done = t.session.send('Tell me about Lima', 'general_qa', 'auto');
+    await until('some text', () => (t.session.state().messages.at(-1)!.text.length > 0 ? true : undefined));
+    await vscode.commands.executeCommand('switchboard.stop');
+    await done;
+    const answer = t.session.state().messages.at(-1)!;
+    assert.equal(answer.state, 'cancelled');
+    assert.ok(answer.text.length > 0);
+  });
+
+  it('keeps the key out of every setting', () => {
+    const all = JSON.stringify(vscode.workspace.getConfiguration('switchboard'));
+    assert.ok(!all.includes(KEY));
+  });
+
+  it('shows the routing table with where each value came from', async () => {
+    await setUser('routes', { code_review: { primary: 'claude-opus-4' } });
+    await until('the override', () => t.settings.snapshot.config.routes.code_review.primary === 'claude-opus-4');
+    await vscode.commands.executeCommand('switchboard.showRoutingTable');
+    const doc = await until('the table', () => vscode.window.activeTextEditor?.document);
+    const text = doc.getText();
+    assert.match(text, /\| code_review \| `claude-opus-4` \*\*\(from user\)\*\*/);
+    assert.match(text, /\| code_generation \| `claude-opus-4` _\(default\)_/);
+    await setUser('routes', undefined);
+  });
+});
