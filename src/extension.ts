@@ -1,5 +1,5 @@
+import { bundleEvaluationStarted } from './loadClock';
 import * as vscode from 'vscode';
-import { Gateway } from './core/gateway';
 import { Health } from './core/health';
 import { candidateChain } from './core/routes';
 import { Router } from './core/router';
@@ -7,12 +7,15 @@ import { TASK_TYPES } from './core/tasks';
 import { ChatSession } from './host/chatSession';
 import { CHAT_VIEW_ID, ChatView } from './host/chatView';
 import { Commands } from './host/commands';
+import { lazyGateway } from './host/lazyGateway';
 import { Log } from './host/log';
 import { Secrets, keyCheckMessage } from './host/secrets';
 import { Settings } from './host/settings';
 import { StatusBar } from './host/statusBar';
 
-/** Builds the object graph and registers disposables; no logic lives here. */
+/** Every module of the bundle has been evaluated once this line runs. */
+const bundleEvaluated = performance.now();
+
 /** What tests running in the extension host may reach; only exported in ExtensionMode.Test. */
 export interface TestApi {
   session: ChatSession;
@@ -21,12 +24,13 @@ export interface TestApi {
   storeKey(key: string): Promise<void>;
 }
 
+/** Builds the object graph and registers disposables; no logic lives here. */
 export function activate(context: vscode.ExtensionContext): { activationMs: number; test?: TestApi } {
   const started = performance.now();
   const log = new Log();
   const settings = new Settings(log);
   const health = new Health();
-  const gatewayFor = (apiKey: string) => new Gateway({ apiKey, ...settings.snapshot.connection });
+  const gatewayFor = (apiKey: string) => lazyGateway({ apiKey, ...settings.snapshot.connection });
   const secrets = new Secrets(context.secrets, log, async (key) => {
     try {
       await gatewayFor(key).listModels(AbortSignal.timeout(10_000));
@@ -94,8 +98,14 @@ export function activate(context: vscode.ExtensionContext): { activationMs: numb
     session.onBusy(({ busy, model }) => statusBar.update(busy, model)),
   );
   settings.warn();
-  const activationMs = performance.now() - started;
-  log.info(`activated in ${activationMs.toFixed(1)} ms; gateway ${settings.snapshot.connection.baseURL}`);
+  // As VS Code counts it (Developer: Show Running Extensions): loading our code plus the activate() call,
+  // not the time VS Code itself spends between the two.
+  const loadMs = bundleEvaluated - bundleEvaluationStarted;
+  const activateMs = performance.now() - started;
+  const activationMs = loadMs + activateMs;
+  log.info(
+    `activated in ${activationMs.toFixed(1)} ms (evaluating the bundle ${loadMs.toFixed(1)} ms, activate() ${activateMs.toFixed(1)} ms); gateway ${settings.snapshot.connection.baseURL}`,
+  );
   if (context.extensionMode !== vscode.ExtensionMode.Test) return { activationMs };
   return {
     activationMs,
