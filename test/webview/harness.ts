@@ -11,6 +11,7 @@ import { join, resolve } from 'node:path';
 import * as esbuild from 'esbuild';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { parseWebviewMessage, type HostMessage, type WebviewMessage } from '../../src/protocol';
+import { chatHtml } from '../../src/host/chatHtml';
 
 // Browser globals, for the functions that run inside the page (the root tsconfig has no DOM lib, on purpose).
 declare const window: any;
@@ -64,28 +65,18 @@ export interface PageOptions {
   page?: 'chat' | 'render';
 }
 
+/**
+ * The extension's own page and CSP, served from this origin. `allow` widens it for tests that prove the
+ * sanitiser, not the CSP, stops a leak.
+ */
 function pageHtml(origin: string, nonce: string, script: string, allow: string): string {
-  const extra = allow ? ` ${allow}` : '';
-  const csp = [
-    `default-src 'none'${extra}`,
-    `style-src ${origin}${extra}`,
-    `script-src 'nonce-${nonce}'`,
-    `img-src ${origin} data:${extra}`,
-    `font-src ${origin}`,
-  ].join('; ');
-  return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="${csp}">
-<link rel="stylesheet" href="${origin}/media/chat.css">
-<title>Switchboard Chat</title>
-</head>
-<body>
-<div id="app"></div>
-<script nonce="${nonce}" src="${origin}/${script}"></script>
-</body>
-</html>`;
+  const html = chatHtml({ cspSource: origin, nonce, scriptUri: `${origin}/${script}`, styleUri: `${origin}/media/chat.css` });
+  if (!allow) return html;
+  return html
+    .replace("default-src 'none'", `default-src ${allow}`)
+    .replace(`style-src ${origin}`, `style-src ${origin} ${allow}`)
+    .replace(`img-src ${origin} data:`, `img-src ${origin} data: ${allow}`)
+    .replace("connect-src 'none'", `connect-src ${allow}`);
 }
 
 /** Starts a loopback server for the pages and one Chromium. */
