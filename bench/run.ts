@@ -3,6 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { measureCore } from './core';
+import { measureHost } from './host';
 import { measureRender } from './render';
 
 const root = join(__dirname, '..');
@@ -57,6 +58,12 @@ async function main() {
     add('render_cost_ratio_20k_vs_1k', r.render_cost_ratio_20k_vs_1k, '< 1.5', r.render_cost_ratio_20k_vs_1k < 1.5);
     results.render_chunk_ms_1k = r.render_chunk_ms_1k;
     results.render_chunk_ms_20k = r.render_chunk_ms_20k;
+  }
+
+  if (want('host')) {
+    const h = await measureHost((l) => console.log(`  ${l}`));
+    add('activation_ms', h.activation_ms, '< 50', h.activation_ms < 50);
+    add('first_token_to_screen_ms', h.first_token_to_screen_ms, '< 50', h.first_token_to_screen_ms < 50);
   }
 
   console.log('\nSwitchboard benchmarks');

@@ -1,0 +1,572 @@
+/**
+ * End to end: the packaged extension in a real VS Code (code-server) in a real Chromium, against the
+ * gateway simulator running in this process. Each test asserts what a user sees: the palette, the
+ * right-click menu, input boxes, dialogs and the chat panel's DOM (its stable data-testids).
+ *
+ * One code-server + page is shared by the tests that can share it (they run in order and clean up
+ * after themselves); the test that needs a different extension-host environment and no stored key
+ * gets its own code-server, user data and browser context.
+ */
+import { strict as assert } from 'node:assert';
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
+import { defaultText } from '../../sim/scripts';
+import { startSimulator, type RecordedRequest, type Simulator } from '../../sim/server';
+import {
+  ROOT,
+  Workbench,
+  cleanup,
+  closeBrowser,
+  prepare,
+  readJson,
+  sleep,
+  startCapture,
+  until,
+  writeFiles,
+  type Capture,
+  type Chat,
+} from './harness';
+
+// Browser globals for page.evaluate callbacks (the root tsconfig has no DOM lib).
+declare const document: any;
+
+const KEY = 'sk-sim-e2e-0123456789abcdefghijkl';
+const WRONG_KEY = 'sk-sim-e2e-wrong-key-000000000000';
+/** What a leaked environment would hand the SDK: never to be sent anywhere. */
+const ENV_KEY = 'sk-env-should-never-be-used-0123456789';
+/** A fake OpenAI project key, 40 characters after the prefix. */
+const FAKE_SECRET = `sk-proj-${'Ab3dEf6hIj9lMn2pQr5tUv8xYz'}${'0123456789ABCD'}`;
+
+const REVIEW_TS = [
+  'export function average(xs: number[]): number {',
+  '  let total = 0;',
+  '  for (let i = 0; i <= xs.length; i++) total += xs[i];',
+  '  return total / xs.length;',
+  '}',
+  '',
+].join('\n');
+
+const SECRET_TS = ['// deploy configuration', `const apiKey = "${FAKE_SECRET}";`, 'export default apiKey;', ''].join('\n');
+
+/** A markdown answer with a code block, for the highlighted-code test and the README screenshot. */
+const CODE_ANSWER = [
+  '**gpt-5** here. The loop reads one element past the end (`i <= xs.length`), and an empty array divides by zero:',
+  '',
+  '```ts',
+  'export function average(xs: number[]): number {',
+  '  if (xs.length === 0) return 0;',
+  '  let total = 0;',
+  '  for (const x of xs) total += x;',
+  '  return total / xs.length;',
+  '}',
+  '```',
+  '',
+  '- `for…of` cannot run past the end of the array.',
+  '- An empty array returns `0` instead of `NaN`.',
+].join('\n');
+
+const chatRequests = (s: Simulator): RecordedRequest[] => s.requests.filter((r) => r.path === '/v1/chat/completions');
+
+// Once every suite is done: the shared Chromium and the run's temp folder.
+after(async function () {
+  this.timeout(60_000);
+  await closeBrowser();
+  await cleanup();
+});
+
+describe('Switchboard end to end (code-server + Chromium)', function () {
+  this.timeout(180_000);
+
+  let sim: Simulator;
+  /** A second gateway: where a workspace setting tries to send the key. */
+  let elsewhere: Simulator;
+  let wb: Workbench;
+  let chat: Chat;
+
+  before(async function () {
+    this.timeout(600_000); // first run: code-server install (about a minute) + packaging
+    delete process.env.SWITCHBOARD_DEMO_KEY;
+    await prepare();
+    sim = await startSimulator({ apiKey: KEY });
+    elsewhere = await startSimulator({ apiKey: KEY });
+    wb = await Workbench.open({
+      name: 'main',
+      files: { 'review.ts': REVIEW_TS, 'secret.ts': SECRET_TS },
+      userSettings: { 'switchboard.baseUrl': sim.url },
+      // The extension host must not see these in the shared instance either.
+      env: { SWITCHBOARD_DEMO_KEY: null, OPENAI_API_KEY: null, OPENAI_BASE_URL: null },
+    });
+    chat = await wb.openChat();
+  });
+
+  beforeEach(() => {
+    sim.reset();
+    elsewhere.reset();
+  });
+
+  afterEach(async function () {
+    const title = this.currentTest?.title ?? 'unknown';
+    if (!wb) return;
+    await wb.screenshot(title).catch(() => undefined);
+    if (this.currentTest?.state === 'failed') await wb.screenshot(`${title} (failed, window)`, 'window').catch(() => undefined);
+  });
+
+  after(async function () {
+    this.timeout(60_000);
+    await wb?.close().catch(() => undefined);
+    await sim?.close();
+    await elsewhere?.close();
+  });
+
+  /** The key is stored once (test 1); a test run on its own, or after a reload that lost it, sets it again. */
+  let keySet = false;
+  async function ensureKey(): Promise<Chat> {
+    chat = await wb.openChat();
+    if (await chat.noKeyBanner()) {
+      if (keySet) console.log('      (the stored key was gone after a reload or a new folder; setting it again)');
+      keySet = true;
+      await setKey(KEY);
+      await until('the no-key banner to go', async () => !(await chat.noKeyBanner()), 10_000);
+    }
+    return chat;
+  }
+
+  async function setKey(key: string): Promise<void> {
+    await wb.palette('Switchboard: Set API Key');
+    const input = await wb.passwordBox();
+    await input.fill(key);
+    await input.press('Enter');
+    await wb.waitForNotification(/key saved and accepted/);
+  }
+
+  async function ask(text: string, ms = 30_000) {
+    const before = await chat.assistantCount();
+    await chat.send(text);
+    return chat.waitForAnswer(before, ms);
+  }
+
+  it('1. sets the key through the palette (validated with GET /models), then chat works', async () => {
+    chat = await wb.openChat();
+    assert.ok(await chat.noKeyBanner(), 'a fresh install shows "No API key is set yet"');
+
+    // A key the gateway refuses: a clear message, and Try Again brings the box back.
+    await wb.palette('Switchboard: Set API Key');
+    let input = await wb.passwordBox();
+    await input.fill(WRONG_KEY);
+    await input.press('Enter');
+    const refused = await wb.waitForToast(/refused this key \(401\)/);
+    await refused.locator('.monaco-button', { hasText: 'Try Again' }).click();
+    input = await wb.passwordBox();
+    await input.fill(KEY);
+    await input.press('Enter');
+    await wb.waitForNotification(/key saved and accepted by the gateway/);
+    keySet = true;
+
+    const checks = sim.requests.filter((r) => r.method === 'GET' && r.path === '/v1/models');
+    assert.deepEqual(
+      checks.map((r) => r.keyOk),
+      [false, true],
+      'each key was checked with one GET /models',
+    );
+    assert.equal(chatRequests(sim).length, 0, 'setting the key sends no chat request');
+    await until('the no-key banner to go', async () => !(await chat.noKeyBanner()), 10_000);
+
+    const answer = await ask('What is a closure?');
+    assert.equal(answer.state, 'done');
+    assert.equal(answer.model, 'gpt-5-mini', 'general questions go to gpt-5-mini');
+    assert.match(answer.text, /^\[gpt-5-mini\] Hello from gpt-5-mini\./);
+    const [req] = chatRequests(sim);
+    assert.ok(req?.keyOk, 'the chat request carried the stored key');
+
+    const html = await chat.frame.content();
+    assert.ok(!html.includes(KEY), 'the key never reaches the webview');
+  });
+
+  it('2. Review Selection from the right-click menu streams the routed answer into the panel', async () => {
+    await ensureKey();
+    sim.setScript('gpt-5', { words: 60, tokensPerSecond: 40 });
+    await wb.openFile('review.ts');
+    await wb.selectAllInEditor();
+    const before = await chat.assistantCount();
+
+    await wb.editorLines().first().click({ button: 'right' });
+    const menu = wb.page.locator('.context-view .monaco-menu');
+    const submenu = menu.getByRole('menuitem', { name: 'Switchboard', exact: true });
+    await submenu.waitFor({ state: 'visible', timeout: 10_000 });
+    await submenu.hover();
+    const review = wb.page.locator('.context-view .monaco-menu').getByRole('menuitem', { name: /^Review Selection/ }).first();
+    await review.waitFor({ state: 'visible', timeout: 10_000 });
+    await review.hover();
+    await sleep(300); // the menu ignores a click that lands while the submenu is still opening
+    await review.click();
+    if (!(await menu.first().isHidden())) {
+      await sleep(1_000);
+      if (await review.isVisible()) await review.click();
+    }
+    await menu.first().waitFor({ state: 'hidden', timeout: 5_000 });
+
+    // Watch it stream: partial text that grows while the state is "streaming".
+    const partials = new Set<number>();
+    const answer = await until(
+      'the review to finish streaming',
+      async () => {
+        const m = (await chat.messages()).filter((x) => x.role === 'assistant')[before];
+        if (m?.state === 'streaming' && m.text.length > 0) partials.add(m.text.length);
+        return m && m.state !== 'streaming' && m.state !== 'waiting' ? m : undefined;
+      },
+      30_000,
+      50,
+    );
+    assert.equal(answer.state, 'done');
+    assert.ok(partials.size >= 2, `the answer appeared piece by piece (saw ${partials.size} partial lengths)`);
+    assert.equal(answer.model, 'gpt-5', 'code review is routed to gpt-5');
+    assert.match(answer.text, /\[gpt-5\] Hello from gpt-5\./, 'the reply mentions the routed model');
+
+    const messages = await chat.messages();
+    const question = messages.filter((m) => m.role === 'user').at(-1);
+    assert.match(question?.text ?? '', /Review review\.ts:1-/);
+    const [req] = chatRequests(sim);
+    assert.equal(req?.model, 'gpt-5');
+    assert.ok(JSON.stringify(req?.body.messages).includes('total += xs[i]'), 'the selection was sent');
+  });
+
+  it('2b. a streamed answer shows a highlighted code block with Copy and Insert (README screenshot)', async () => {
+    await ensureKey();
+    sim.setScript('gpt-5', { text: CODE_ANSWER, chunkChars: 6, tokensPerSecond: 120 });
+    // Room for the code block: a wider side bar (it stays so for the later tests' screenshots).
+    const width = await wb.setSidebarWidth(500);
+    assert.ok(width > 450, `the side bar is ${width} px wide`);
+    // A clean conversation for the picture.
+    await chat.frame.locator('[data-testid=new-chat]').click();
+    await until('an empty conversation', async () => (await chat.messages()).length === 0, 5_000);
+    await wb.openFile('review.ts');
+    await wb.selectAllInEditor();
+    await wb.palette('Switchboard: Review Selection');
+    const answer = await chat.waitForAnswer(0);
+    assert.equal(answer.state, 'done');
+    const last = chat.frame.locator('[data-testid=message][data-role=assistant]').last();
+    const block = last.locator('.code-block');
+    await block.first().waitFor({ state: 'visible', timeout: 5_000 });
+    assert.ok((await block.locator('.hljs-keyword').count()) > 0, 'the TypeScript is highlighted');
+    assert.equal(await block.locator('button', { hasText: 'Copy' }).count(), 1);
+    assert.equal(await block.locator('button', { hasText: 'Insert' }).count(), 1);
+
+    // The README's picture: the editor with the selection, the panel with the answer.
+    await wb.clearNotifications();
+    await wb.page.mouse.move(1000, 600); // an empty part of the editor: no hover left open
+    await sleep(800);
+    const path = join(ROOT, 'docs', 'panel.png');
+    await wb.page.screenshot({ path });
+    const size = statSync(path).size;
+    assert.ok(size < 300 * 1024, `docs/panel.png is ${Math.round(size / 1024)} KB (keep it under 300 KB)`);
+  });
+
+  it('3. the primary answers 500 and the fallback answers, with a failover note', async () => {
+    await ensureKey();
+    sim.setScript('gpt-5-mini', { fault: { type: 'status', status: 500, body: { error: { message: 'upstream exploded', type: 'server_error', param: null, code: null } } } });
+    const answer = await ask('What is a monad?');
+    assert.equal(answer.state, 'done');
+    assert.equal(answer.model, 'deepseek-v4', 'data-model shows the fallback');
+    assert.match(answer.text, /^\[deepseek-v4\]/);
+    assert.ok(answer.failoverNote, 'a failover note is shown');
+    assert.match(answer.failoverNote!, /gpt-5-mini/, 'the note names the model that failed');
+    assert.equal(answer.error, undefined);
+    assert.deepEqual(
+      chatRequests(sim).map((r) => [r.model, r.status]),
+      [
+        ['gpt-5-mini', 500],
+        ['deepseek-v4', 200],
+      ],
+    );
+  });
+
+  it('4. a settings.json route override changes which model answers', async () => {
+    await ensureKey();
+    const original = readJson(join(wb.userDataDir, 'User', 'settings.json'));
+    const routingTableShows = async (needle: string, present: boolean) =>
+      until(
+        `the routing table to ${present ? 'show' : 'drop'} ${needle}`,
+        async () => {
+          await wb.palette('Switchboard: Show Routing Table');
+          await until('the routing table', async () => (await wb.editorText()).includes('Switchboard routing table'), 10_000);
+          const shown = (await wb.editorText()).includes(needle);
+          await wb.palette('View: Revert and Close Editor');
+          return shown === present;
+        },
+        20_000,
+        300,
+      );
+    let failure: unknown;
+    try {
+      await wb.editUserSettings({ ...original, 'switchboard.routes': { general_qa: { primary: 'e2e-override-model' } } });
+      await routingTableShows('`e2e-override-model` **(from user)**', true);
+      chat = await wb.openChat();
+      const answer = await ask('What is a functor?');
+      assert.equal(answer.state, 'done');
+      assert.equal(answer.model, 'e2e-override-model', 'data-model shows the model from settings.json');
+      assert.match(answer.text, /^\[e2e-override-model\]/);
+      assert.deepEqual(chatRequests(sim).map((r) => r.model), ['e2e-override-model']);
+    } catch (err) {
+      failure = err;
+    }
+    // Put the user settings back for the tests that follow (without hiding the first failure).
+    try {
+      await wb.editUserSettings(original);
+      await routingTableShows('e2e-override-model', false);
+      chat = await wb.openChat();
+    } catch (err) {
+      failure ??= err;
+    }
+    if (failure) throw failure;
+  });
+
+  it('5. Stop ends a stream: the text stops growing and the connection is closed', async () => {
+    await ensureKey();
+    sim.setScript('gpt-5-mini', { words: 400, tokensPerSecond: 10 });
+    const before = await chat.assistantCount();
+    await chat.send('Tell me everything about gateways.');
+    await until('some streamed text', async () => {
+      const m = (await chat.messages()).filter((x) => x.role === 'assistant')[before];
+      return m?.state === 'streaming' && m.text.length > 40;
+    }, 20_000);
+    const stop = chat.frame.locator('[data-testid=stop]');
+    assert.ok(await stop.isVisible(), 'Stop is shown while streaming');
+    const clickedAt = Date.now();
+    await stop.click();
+
+    const stopped = await chat.waitForAnswer(before, 10_000);
+    assert.equal(stopped.state, 'cancelled');
+    await sleep(1500);
+    const later = (await chat.messages()).filter((m) => m.role === 'assistant')[before]!;
+    assert.equal(later.text, stopped.text, 'the text stopped growing');
+    const [req] = chatRequests(sim);
+    const full = defaultText('gpt-5-mini', req!.body, 400);
+    assert.ok(later.text.length > 40 && later.text.length < full.length / 2, `the partial text is kept (${later.text.length} of ${full.length} characters)`);
+    assert.ok(full.startsWith(later.text.trimEnd()), 'what is shown is the start of the answer');
+    assert.ok(!(await stop.isVisible()), 'Stop is hidden again');
+    assert.ok(await chat.frame.locator('[data-testid=message][data-role=assistant]').last().getByRole('button', { name: 'Ask again' }).isVisible(), 'Retry is offered');
+
+    const ended = await until('the simulator to see the connection closed', () => req?.endedAt, 5_000);
+    assert.ok(ended - clickedAt < 2_000, `the connection closed ${Math.round(ended - clickedAt)} ms after the click`);
+    assert.equal(chatRequests(sim).length, 1, 'no further attempt after Stop');
+  });
+
+  it('6. reloading the window keeps the history and the draft', async () => {
+    await ensureKey();
+    const before = await chat.messages();
+    assert.ok(before.length >= 4, 'there is history to keep');
+    await chat.input().fill('a half-typed draft');
+    await sleep(800); // the draft is debounced (300 ms) before it reaches the host
+
+    await wb.reload();
+    chat = await wb.openChat();
+    const after = await until('the history to come back', async () => {
+      const m = await chat.messages();
+      return m.length === before.length ? m : undefined;
+    }, 20_000);
+    assert.deepEqual(
+      after.map((m) => [m.role, m.model, m.text]),
+      before.map((m) => [m.role, m.model, m.text]),
+    );
+    assert.equal(await chat.input().inputValue(), 'a half-typed draft');
+    await chat.input().fill('');
+  });
+
+  it('7. a workspace setting pointing the base URL elsewhere is ignored (flat, nested, .code-workspace)', async () => {
+    const p = await prepare();
+    const base = join(p.tmp, 'redirect');
+    const flat = join(base, 'flat');
+    const nested = join(base, 'nested');
+    const viaFile = join(base, 'viafile');
+    writeFiles(flat, { '.vscode/settings.json': JSON.stringify({ 'switchboard.baseUrl': elsewhere.url }, null, 2) });
+    writeFiles(nested, { '.vscode/settings.json': JSON.stringify({ switchboard: { baseUrl: elsewhere.url } }, null, 2) });
+    writeFiles(viaFile, {
+      'project.code-workspace': JSON.stringify({ folders: [{ path: '.' }], settings: { 'switchboard.baseUrl': elsewhere.url } }, null, 2),
+    });
+    const targets = [
+      ['.vscode/settings.json', flat],
+      ['nested "switchboard": { "baseUrl" }', nested],
+      ['.code-workspace settings', join(viaFile, 'project.code-workspace')],
+    ] as const;
+    try {
+      for (const [label, target] of targets) {
+        sim.reset();
+        elsewhere.reset();
+        await wb.goto(target);
+        await ensureKey();
+        const answer = await ask('What is a closure?');
+        assert.equal(answer.state, 'done', `${label}: answered`);
+        assert.equal(chatRequests(sim).length, 1, `${label}: the user's gateway got the request`);
+        assert.equal(elsewhere.requests.length, 0, `${label}: the workspace's URL got nothing`);
+        await wb.screenshot(`7. workspace base URL ignored - ${label}`);
+      }
+    } finally {
+      await wb.goto(wb.folder);
+      chat = await wb.openChat();
+    }
+  });
+
+  it('9. HTML, scripts, remote images and javascript: links in a reply render inert and fetch nothing', async () => {
+    await ensureKey();
+    const capture = await startCapture();
+    const dialogs: string[] = [];
+    const onDialog = (d: { message(): string; dismiss(): Promise<void> }) => {
+      dialogs.push(d.message());
+      void d.dismiss();
+    };
+    wb.page.on('dialog', onDialog);
+    try {
+      const c = capture.url;
+      const payload = [
+        'Inert check begins.',
+        '',
+        `<img src=${c}/x.png>`,
+        '',
+        `<img src="${c}/onerror.png" onerror="document.body.dataset.pwned='img'">`,
+        '',
+        `<script>document.body.dataset.pwned='script'; fetch('${c}/script')</script>`,
+        '',
+        `![remote](${c}/md.png)`,
+        '',
+        'Click [x](javascript:alert(1)) or <a href="javascript:alert(2)">y</a>.',
+        '',
+        `<iframe src="${c}/frame"></iframe><video src="${c}/v.mp4"></video><link rel="stylesheet" href="${c}/s.css">`,
+        '',
+        'Inert check ends.',
+      ].join('\n');
+      sim.setScript('gpt-5-mini', { text: payload, chunkChars: 9 });
+      const answer = await ask('What does this render as?');
+      assert.equal(answer.state, 'done');
+      assert.match(answer.text, /Inert check begins\.[\s\S]*Inert check ends\./, 'the safe text is shown');
+
+      const dom = await chat.frame.evaluate((origin: string) => {
+        const list = document.querySelector('.messages');
+        // Anything in the whole document that names the capture server (src, href, srcset, style…).
+        const naming = Array.from(document.querySelectorAll('*')).filter((e: any) => Array.from(e.attributes).some((a: any) => String(a.value).includes(origin)));
+        return {
+          remote: naming.length,
+          imgs: list.querySelectorAll('img').length,
+          scripts: list.querySelectorAll('script').length,
+          frames: list.querySelectorAll('iframe, object, embed, video, audio, link').length,
+          jsLinks: Array.from(list.querySelectorAll('a')).filter((a: any) => /^\s*javascript:/i.test(a.getAttribute('href') ?? '')).length,
+          handlers: Array.from(list.querySelectorAll('*')).filter((e: any) => Array.from(e.attributes).some((a: any) => /^on/i.test(a.name))).length,
+          pwned: document.body.dataset.pwned ?? null,
+        };
+      }, `127.0.0.1:${capture.port}`);
+      assert.deepEqual(dom, { remote: 0, imgs: 0, scripts: 0, frames: 0, jsLinks: 0, handlers: 0, pwned: null });
+
+      // Clicking the would-be javascript: link does nothing.
+      const last = chat.frame.locator('[data-testid=message][data-role=assistant]').last();
+      await last.locator('a', { hasText: /^x$/ }).first().click();
+      await sleep(1500);
+      assert.deepEqual(dialogs, [], 'no alert ran');
+      assert.equal(await chat.frame.evaluate(() => document.body.dataset.pwned ?? null), null, 'no script ran');
+      assert.deepEqual(capture.requests.map((r) => r.url), [], 'the capture server received nothing');
+    } finally {
+      wb.page.off('dialog', onDialog);
+      await capture.close();
+    }
+  });
+
+  it('10. a selection holding an sk-… key is not sent until the user confirms', async () => {
+    await ensureKey();
+    await wb.openFile('secret.ts');
+    await wb.selectAllInEditor();
+    const before = await chat.messages();
+
+    // Cancel: nothing is sent, nothing is added to the chat.
+    await wb.palette('Switchboard: Review Selection');
+    const dialog = wb.dialog();
+    await dialog.waitFor({ state: 'visible', timeout: 15_000 });
+    assert.match(await dialog.innerText(), /seems to contain a secret/);
+    assert.match(await dialog.innerText(), /OpenAI-style API key/);
+    assert.ok(!(await dialog.innerText()).includes(FAKE_SECRET), 'the warning masks the key');
+    await sleep(1000);
+    assert.equal(sim.requests.length, 0, 'nothing reached the gateway while the warning is open');
+    await dialog.locator('.monaco-button', { hasText: 'Cancel' }).click();
+    await dialog.waitFor({ state: 'hidden', timeout: 5_000 });
+    await sleep(1000);
+    assert.equal(sim.requests.length, 0, 'nothing is sent after Cancel');
+    assert.equal((await chat.messages()).length, before.length, 'the chat is unchanged after Cancel');
+
+    // Send Anyway: now it goes.
+    await wb.selectAllInEditor();
+    await wb.palette('Switchboard: Review Selection');
+    await dialog.waitFor({ state: 'visible', timeout: 15_000 });
+    assert.equal(sim.requests.length, 0);
+    await dialog.locator('.monaco-button', { hasText: 'Send Anyway' }).click();
+    const req = await until('the confirmed request', () => chatRequests(sim)[0], 15_000);
+    assert.ok(JSON.stringify(req.body).includes(FAKE_SECRET), 'the confirmed selection was sent as is');
+    const answer = await chat.waitForAnswer(before.filter((m) => m.role === 'assistant').length);
+    assert.equal(answer.state, 'done');
+    assert.equal(answer.model, 'gpt-5');
+  });
+});
+
+describe('Switchboard end to end: a fresh install with OPENAI_* in the environment', function () {
+  this.timeout(180_000);
+  let sim: Simulator;
+  /** Where OPENAI_BASE_URL points: a gateway that would accept OPENAI_API_KEY, so a leak would show. */
+  let capture: Simulator;
+  let wb: Workbench | undefined;
+
+  before(async function () {
+    this.timeout(600_000);
+    await prepare();
+    sim = await startSimulator({ apiKey: KEY });
+    capture = await startSimulator({ apiKey: ENV_KEY });
+    wb = await Workbench.open({
+      name: 'env',
+      userSettings: { 'switchboard.baseUrl': sim.url },
+      env: { OPENAI_API_KEY: ENV_KEY, OPENAI_BASE_URL: capture.url, OPENAI_LOG: 'debug', SWITCHBOARD_DEMO_KEY: null },
+    });
+  });
+
+  afterEach(async function () {
+    const title = this.currentTest?.title ?? 'unknown';
+    await wb?.screenshot(title).catch(() => undefined);
+    if (this.currentTest?.state === 'failed') await wb?.screenshot(`${title} (failed, window)`, 'window').catch(() => undefined);
+  });
+
+  after(async function () {
+    this.timeout(60_000);
+    await wb?.close().catch(() => undefined);
+    await sim?.close();
+    await capture?.close();
+  });
+
+  it('8. with OPENAI_API_KEY/OPENAI_BASE_URL/OPENAI_LOG set and no stored key, sending asks for a key and sends nothing', async () => {
+    const w = wb!;
+    const chat = await w.openChat();
+    assert.ok(await chat.noKeyBanner(), 'the environment key is not taken as a key');
+
+    await chat.send('Hello there, what can you do?');
+    const input = await w.passwordBox('Switchboard: Set API Key');
+    await sleep(1000);
+    assert.equal(capture.requests.length, 0, 'nothing went to OPENAI_BASE_URL');
+    assert.equal(sim.requests.length, 0, 'nothing went to the gateway without a key');
+
+    // Escape: the answer says why and offers the fix.
+    await input.press('Escape');
+    const failed = await chat.waitForAnswer(0, 10_000);
+    assert.equal(failed.state, 'error');
+    assert.match(failed.error ?? '', /No API key is set/);
+    assert.ok(await chat.frame.locator('[data-testid=error] button', { hasText: 'Set API Key' }).isVisible(), 'the error offers Set API Key');
+    assert.equal(capture.requests.length, 0);
+    assert.equal(sim.requests.length, 0);
+
+    // Sending again and giving a key: the request goes to the configured gateway with that key, never to OPENAI_BASE_URL.
+    await chat.send('Hello again, what can you do?');
+    const again = await w.passwordBox('Switchboard: Set API Key');
+    await again.fill(KEY);
+    await again.press('Enter');
+    const answer = await chat.waitForAnswer(1, 30_000);
+    assert.equal(answer.state, 'done', `answered (${answer.error ?? ''})`);
+    const sent = chatRequests(sim);
+    assert.equal(sent.length, 1);
+    assert.ok(sent[0]!.keyOk, 'with the key the user typed');
+    assert.equal(capture.requests.length, 0, 'OPENAI_BASE_URL never received anything');
+    const logs = w.server.logs();
+    assert.ok(!logs.includes(KEY) && !logs.includes(ENV_KEY), 'no key in code-server / extension host output');
+  });
+});
