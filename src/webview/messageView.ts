@@ -29,6 +29,39 @@ export function failoverSummary(message: Pick<UiMessage, 'state' | 'model' | 'fa
   }
 }
 
+/**
+ * The user's own words as text nodes (never HTML, never Markdown), except that a fenced block (the
+ * selection that Review or Explain sends) is shown as code, without its fence lines.
+ */
+export function userContent(text: string): Node[] {
+  const nodes: Node[] = [];
+  let prose: string[] = [];
+  let code: { fence: string; lines: string[] } | undefined;
+  const flushProse = () => {
+    const t = prose.join('\n').replace(/^\n+|\n+$/g, '');
+    if (t) nodes.push(document.createTextNode(t));
+    prose = [];
+  };
+  for (const line of text.split('\n')) {
+    if (code) {
+      if (line.trim() === code.fence) {
+        nodes.push(h('pre', { class: 'user-code' }, h('code', {}, code.lines.join('\n'))));
+        code = undefined;
+      } else code.lines.push(line);
+      continue;
+    }
+    const open = /^\s*(`{3,}|~{3,})[\w+#.-]*\s*$/.exec(line);
+    if (open) {
+      flushProse();
+      code = { fence: open[1]!, lines: [] };
+    } else prose.push(line);
+  }
+  // An unclosed fence is shown as it was typed.
+  if (code) prose.push(code.fence, ...code.lines);
+  flushProse();
+  return nodes;
+}
+
 function failoverNote(message: UiMessage, open: boolean): HTMLDetailsElement {
   const items = message.failovers.map((f: FailoverNote) =>
     h('li', {}, h('span', { class: 'model-name' }, f.from), ' → ', h('span', { class: 'model-name' }, f.to), f.summary ? `: ${f.summary}` : ''),
@@ -97,7 +130,7 @@ export class MessageView {
         this.renderer.finish();
       }
     } else if (first || previous.text !== message.text) {
-      this.body.textContent = message.text;
+      this.body.replaceChildren(...userContent(message.text));
     }
     this.renderChrome();
   }

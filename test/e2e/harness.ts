@@ -9,8 +9,11 @@ import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { chromium, type Browser, type BrowserContext, type Frame, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Frame, Page } from 'playwright-core';
+import { installVsix, launchChromium, startCodeServer, workbenchUrl, type CodeServer } from '../../scripts/codeserver.mjs';
+import { ensureChromium, ensureCodeServer } from '../../scripts/provision.mjs';
+
+export type { CodeServer };
 
 // Browser globals, for the functions that run inside the page (the root tsconfig has no DOM lib, on purpose).
 declare const document: any;
@@ -18,43 +21,7 @@ declare const window: any;
 
 export const ROOT = resolve(__dirname, '../..');
 export const RESULTS = join(ROOT, 'test-results', 'e2e');
-export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 export const VIEWPORT = { width: 1280, height: 800 };
-
-// ---------------------------------------------------------------------------------------------------
-// scripts/provision.mjs and scripts/codeserver.mjs (plain ESM, shared with `npm start`), typed here.
-
-export interface CodeServer {
-  url: string;
-  port: number;
-  pid: number;
-  logs(): string;
-  stop(): Promise<void>;
-}
-
-interface StartOptions {
-  codeServerBin?: string;
-  folder: string;
-  userDataDir: string;
-  extensionsDir: string;
-  port?: number;
-  userSettings?: Record<string, unknown>;
-  env?: Record<string, string | null>;
-  trust?: boolean;
-}
-
-interface Provision {
-  ensureChromium(): Promise<string>;
-  ensureCodeServer(): Promise<string>;
-}
-
-interface CodeServerModule {
-  installVsix(bin: string, extensionsDir: string, vsixPath: string): Promise<unknown>;
-  startCodeServer(options: StartOptions): Promise<CodeServer>;
-  workbenchUrl?(server: CodeServer, folder: string, payload?: unknown): string;
-}
-
-const importScript = async <T>(name: string): Promise<T> => (await import(pathToFileURL(join(ROOT, 'scripts', name)).href)) as T;
 
 // ---------------------------------------------------------------------------------------------------
 // Small bounded waits.
@@ -95,7 +62,6 @@ export interface Prepared {
   chromiumPath: string;
   extensionsDir: string;
   vsix: string;
-  codeServer: CodeServerModule;
   /** A temp folder for this run; removed by `cleanup()`. */
   tmp: string;
 }
@@ -105,11 +71,9 @@ let prepared: Promise<Prepared> | undefined;
 /** Builds and packages the extension, provisions code-server and Chromium and installs the vsix (memoised). */
 export function prepare(): Promise<Prepared> {
   prepared ??= (async () => {
-    const provision = await importScript<Provision>('provision.mjs');
-    const codeServer = await importScript<CodeServerModule>('codeserver.mjs');
     const [codeServerBin, chromiumPath] = await Promise.all([
-      provision.ensureCodeServer(),
-      provision.ensureChromium(),
+      ensureCodeServer(),
+      ensureChromium(),
       execFileText('npm', ['run', '--silent', 'package'], 180_000),
     ]);
     const vsix = join(ROOT, 'switchboard.vsix');
@@ -117,11 +81,11 @@ export function prepare(): Promise<Prepared> {
     const tmp = mkdtempSync(join(tmpdir(), 'switchboard-e2e-'));
     const extensionsDir = join(tmp, 'extensions');
     mkdirSync(extensionsDir, { recursive: true });
-    await codeServer.installVsix(codeServerBin, extensionsDir, vsix);
+    await installVsix(codeServerBin, extensionsDir, vsix);
     // This run's screenshots only.
     rmSync(RESULTS, { recursive: true, force: true });
     mkdirSync(RESULTS, { recursive: true });
-    return { codeServerBin, chromiumPath, extensionsDir, vsix, codeServer, tmp };
+    return { codeServerBin, chromiumPath, extensionsDir, vsix, tmp };
   })();
   return prepared;
 }
@@ -137,8 +101,8 @@ let browser: Promise<Browser> | undefined;
 
 /** One Chromium for the whole run; each Workbench gets its own context (its own storage). */
 export async function sharedBrowser(): Promise<Browser> {
-  const { chromiumPath } = await prepare();
-  browser ??= chromium.launch({ executablePath: chromiumPath, args: CHROMIUM_ARGS, headless: true, timeout: 60_000 });
+  await prepare();
+  browser ??= launchChromium({ timeout: 60_000 });
   return browser;
 }
 
@@ -196,7 +160,6 @@ export class Workbench {
     /** The opened folder. */
     readonly folder: string,
     readonly userDataDir: string,
-    private readonly codeServer: CodeServerModule,
   ) {
     this.page = page;
   }
@@ -209,7 +172,7 @@ export class Workbench {
     mkdirSync(folder, { recursive: true });
     writeFiles(folder, options.files ?? {});
     const env: Record<string, string | null> = { ...(options.env ?? {}) };
-    const server = await p.codeServer.startCodeServer({
+    const server = await startCodeServer({
       codeServerBin: p.codeServerBin,
       folder,
       userDataDir,
@@ -225,7 +188,7 @@ export class Workbench {
       context = await b.newContext({ viewport: VIEWPORT, deviceScaleFactor: 1 });
       const page = await context.newPage();
       page.setDefaultTimeout(20_000);
-      const wb = new Workbench(server, context, page, folder, userDataDir, p.codeServer);
+      const wb = new Workbench(server, context, page, folder, userDataDir);
       await wb.goto(folder);
       return wb;
     } catch (err) {
@@ -238,8 +201,7 @@ export class Workbench {
   /** The workbench URL for a folder, or for a `.code-workspace` file. */
   urlFor(target: string): string {
     if (target.endsWith('.code-workspace')) return `${this.server.url.replace(/\/+$/, '')}/?workspace=${encodeURIComponent(target)}`;
-    if (this.codeServer.workbenchUrl) return this.codeServer.workbenchUrl(this.server, target);
-    return `${this.server.url.replace(/\/+$/, '')}/?folder=${encodeURIComponent(target)}`;
+    return workbenchUrl(this.server, target);
   }
 
   /** Opens a folder or a `.code-workspace` file in this page and waits for the workbench and the extension. */

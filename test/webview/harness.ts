@@ -9,7 +9,8 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import * as esbuild from 'esbuild';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium } from '../../scripts/codeserver.mjs';
 import { parseWebviewMessage, type HostMessage, type WebviewMessage } from '../../src/protocol';
 import { chatHtml } from '../../src/host/chatHtml';
 
@@ -20,7 +21,6 @@ declare const sessionStorage: any;
 
 const ROOT = resolve(__dirname, '../..');
 
-export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 interface Bundles {
   app: string;
@@ -104,7 +104,7 @@ export async function startHarness(): Promise<Harness> {
   });
   await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
   origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  const browser = await launchChromium();
   return {
     browser,
     origin,

@@ -88,6 +88,18 @@ describe('chat webview (Chromium)', function () {
       assert.equal(await page.locator('.messages').getAttribute('aria-live'), 'polite');
     });
 
+    it("shows a fenced selection in the user's turn as code, without the fence lines, and nothing else as markup", async () => {
+      const text = 'Review app.ts:1-2\n\n```typescript\nconst a = 1 < 2;\n<b>x</b>\n```\nand **this** too';
+      await hostSend(page, { type: 'snapshot', state: state({ messages: [msg({ id: 'u1', role: 'user', text })] }) });
+      const body = message(page, 'u1').locator('.msg-body');
+      await body.locator('pre code').waitFor();
+      assert.equal(await body.locator('pre code').textContent(), 'const a = 1 < 2;\n<b>x</b>');
+      assert.equal(await body.locator('b, strong').count(), 0);
+      const shown = (await body.textContent()) ?? '';
+      assert.ok(!shown.includes('```'), shown);
+      assert.ok(shown.startsWith('Review app.ts:1-2') && shown.endsWith('and **this** too'), shown);
+    });
+
     it('streams deltas into the answer, busy for screen readers until it is done', async () => {
       await hostSend(page, { type: 'snapshot', state: state({ busy: true }) });
       await hostSend(page, { type: 'append', message: msg({ id: 'u1', role: 'user', text: 'hi' }) });
