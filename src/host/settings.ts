@@ -105,13 +105,15 @@ export class Settings extends Disposable {
     ];
     // Restricted Mode: the panel says so, and workspace-level values are not read at all.
     const restricted = !trusted;
+    const multiRoot = vscode.workspace.workspaceFile !== undefined;
     for (const key of LAYERED) {
       const i = cfg.inspect(key);
       if (!i) continue;
       if (i.globalValue !== undefined) setPath(layers[0]!.values as Record<string, unknown>, key, i.globalValue);
       if (!trusted) continue;
       if (i.workspaceValue !== undefined) setPath(layers[1]!.values as Record<string, unknown>, key, i.workspaceValue);
-      if (i.workspaceFolderValue !== undefined) setPath(layers[2]!.values as Record<string, unknown>, key, i.workspaceFolderValue);
+      // In a single-folder window the folder's settings are the workspace settings (inspect reports them twice).
+      if (multiRoot && i.workspaceFolderValue !== undefined) setPath(layers[2]!.values as Record<string, unknown>, key, i.workspaceFolderValue);
     }
     const resolved = resolveSettings(layers);
     const problems: SettingsProblem[] = [...resolved.problems];

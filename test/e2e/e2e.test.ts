@@ -65,6 +65,17 @@ const CODE_ANSWER = [
   '- An empty array returns `0` instead of `NaN`.',
 ].join('\n');
 
+/** After each test: a screenshot of the panel, and of the whole window when it failed. */
+function screenshotEachTest(workbench: () => Workbench | undefined): void {
+  afterEach(async function () {
+    const title = this.currentTest?.title ?? 'unknown';
+    const wb = workbench();
+    if (!wb) return;
+    await wb.screenshot(title).catch(() => undefined);
+    if (this.currentTest?.state === 'failed') await wb.screenshot(`${title} (failed, window)`, 'window').catch(() => undefined);
+  });
+}
+
 const chatRequests = (s: Simulator): RecordedRequest[] => s.requests.filter((r) => r.path === '/v1/chat/completions');
 
 // Once every suite is done: the shared Chromium and the run's temp folder.
@@ -104,12 +115,7 @@ describe('Switchboard end to end (code-server + Chromium)', function () {
     elsewhere.reset();
   });
 
-  afterEach(async function () {
-    const title = this.currentTest?.title ?? 'unknown';
-    if (!wb) return;
-    await wb.screenshot(title).catch(() => undefined);
-    if (this.currentTest?.state === 'failed') await wb.screenshot(`${title} (failed, window)`, 'window').catch(() => undefined);
-  });
+  screenshotEachTest(() => wb);
 
   after(async function () {
     this.timeout(60_000);
@@ -406,6 +412,28 @@ describe('Switchboard end to end (code-server + Chromium)', function () {
     }
   });
 
+  it('7b. in a trusted workspace, a workspace route override applies and the routing table says "from workspace"', async () => {
+    const p = await prepare();
+    const folder = join(p.tmp, 'trusted-override');
+    writeFiles(folder, { '.vscode/settings.json': JSON.stringify({ 'switchboard.routes': { general_qa: { primary: 'ws-route-model' } } }, null, 2) });
+    try {
+      await wb.goto(folder);
+      await ensureKey();
+      await wb.palette('Switchboard: Show Routing Table');
+      await until('the routing table', async () => (await wb.editorText()).includes('Switchboard routing table'), 10_000);
+      assert.ok((await wb.editorText()).includes('`ws-route-model` **(from workspace)**'), 'the routing table marks the workspace value');
+      await wb.palette('View: Revert and Close Editor');
+      chat = await wb.openChat();
+      assert.equal(await chat.frame.locator('[data-testid=restricted]').isVisible(), false, 'no Restricted Mode banner in a trusted folder');
+      const answer = await ask('What is a monad?');
+      assert.equal(answer.model, 'ws-route-model');
+      assert.deepEqual(chatRequests(sim).map((r) => r.model), ['ws-route-model']);
+    } finally {
+      await wb.goto(wb.folder);
+      chat = await wb.openChat();
+    }
+  });
+
   it('9. HTML, scripts, remote images and javascript: links in a reply render inert and fetch nothing', async () => {
     await ensureKey();
     const capture = await startCapture();
@@ -522,11 +550,7 @@ describe('Switchboard end to end: a fresh install with OPENAI_* in the environme
     });
   });
 
-  afterEach(async function () {
-    const title = this.currentTest?.title ?? 'unknown';
-    await wb?.screenshot(title).catch(() => undefined);
-    if (this.currentTest?.state === 'failed') await wb?.screenshot(`${title} (failed, window)`, 'window').catch(() => undefined);
-  });
+  screenshotEachTest(() => wb);
 
   after(async function () {
     this.timeout(60_000);
@@ -568,5 +592,44 @@ describe('Switchboard end to end: a fresh install with OPENAI_* in the environme
     assert.equal(capture.requests.length, 0, 'OPENAI_BASE_URL never received anything');
     const logs = w.server.logs();
     assert.ok(!logs.includes(KEY) && !logs.includes(ENV_KEY), 'no key in code-server / extension host output');
+  });
+});
+
+describe('Switchboard end to end: an untrusted folder (Restricted Mode)', function () {
+  this.timeout(180_000);
+  let sim: Simulator;
+  let wb: Workbench | undefined;
+
+  before(async function () {
+    this.timeout(600_000);
+    await prepare();
+    sim = await startSimulator({ apiKey: KEY });
+    wb = await Workbench.open({
+      name: 'untrusted',
+      untrusted: true,
+      files: { '.vscode/settings.json': JSON.stringify({ 'switchboard.routes': { general_qa: { primary: 'ws-route-model' } } }, null, 2) },
+      userSettings: { 'switchboard.baseUrl': sim.url },
+      // The simulator's key, honoured only because the gateway is on loopback (src/extension.ts).
+      env: { SWITCHBOARD_DEMO_KEY: KEY },
+    });
+  });
+
+  screenshotEachTest(() => wb);
+
+  after(async function () {
+    this.timeout(60_000);
+    await wb?.close().catch(() => undefined);
+    await sim?.close();
+  });
+
+  it('12. the panel says Restricted Mode and the workspace route override is ignored', async () => {
+    const chat = await wb!.openChat();
+    await chat.frame.locator('[data-testid=restricted]').waitFor({ state: 'visible', timeout: 10_000 });
+    assert.match((await chat.frame.locator('[data-testid=restricted]').textContent()) ?? '', /Restricted Mode/);
+    await chat.send('What is a monad?');
+    const answer = await chat.waitForAnswer(0, 30_000);
+    assert.equal(answer.state, 'done', `answered (${answer.error ?? ''})`);
+    assert.equal(answer.model, 'gpt-5-mini', 'the default general Q&A model, not the workspace override');
+    assert.deepEqual(chatRequests(sim).map((r) => r.model), ['gpt-5-mini']);
   });
 });

@@ -123,7 +123,16 @@ export interface WorkbenchOptions {
   userSettings?: Record<string, unknown>;
   /** Extra environment for code-server, and so for the extension host; null removes a variable. */
   env?: Record<string, string | null>;
+  /** Workspace trust on, with no prompt: the folder opens untrusted, in Restricted Mode. Default off (trusted). */
+  untrusted?: boolean;
 }
+
+/** Trust enabled and never asked about: a folder nobody has trusted opens in Restricted Mode. */
+const UNTRUSTED_SETTINGS = {
+  'security.workspace.trust.enabled': true,
+  'security.workspace.trust.startupPrompt': 'never',
+  'security.workspace.trust.emptyWindow': false,
+};
 
 export const BASE_SETTINGS: Record<string, unknown> = {
   'security.workspace.trust.enabled': false,
@@ -178,9 +187,9 @@ export class Workbench {
       userDataDir,
       extensionsDir: p.extensionsDir,
       port: 0,
-      userSettings: { ...BASE_SETTINGS, ...(options.userSettings ?? {}) },
+      userSettings: { ...BASE_SETTINGS, ...(options.untrusted ? UNTRUSTED_SETTINGS : {}), ...(options.userSettings ?? {}) },
       env,
-      trust: false,
+      trust: options.untrusted ?? false,
     });
     let context: BrowserContext | undefined;
     try {
