@@ -6,16 +6,9 @@ import { Health } from '../src/core/health';
 import { DEFAULT_CONFIG, resolveSettings, type SwitchboardConfig } from '../src/core/routes';
 import { Router } from '../src/core/router';
 import { runScenarios, type ScenarioResult } from './scenarios';
+import { median, round } from './stats';
 
 const messages = [{ role: 'user' as const, content: 'Review: const a = 1;' }];
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-}
-
-const round = (n: number, digits = 3) => Math.round(n * 10 ** digits) / 10 ** digits;
 
 function chainConfig(primary: string, fallbacks: string[], timeouts?: Partial<SwitchboardConfig['timeouts']>): SwitchboardConfig {
   const { config } = resolveSettings([{ source: 'user', values: { routes: { code_review: { primary, fallbacks } }, globalFallbacks: [], ...(timeouts ? { timeouts } : {}) } }]);

@@ -11,7 +11,8 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Frame } from 'playwright-core';
 import { startSimulator } from '../sim/server';
-import { Workbench, closeBrowser, cleanup } from '../test/e2e/harness';
+import { Workbench, closeBrowser, cleanup, until } from '../test/e2e/harness';
+import { median, round } from './stats';
 
 declare const window: any;
 declare const document: any;
@@ -25,12 +26,6 @@ export interface HostMetrics {
   first_token_to_screen_ms: number;
 }
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
-}
-
-const round = (x: number) => Math.round(x * 100) / 100;
 
 /** Every "activated in N ms (…)" the extension wrote to its log under the user data dir. */
 function activations(userDataDir: string): Array<{ ms: number; line: string }> {
@@ -46,16 +41,6 @@ function activations(userDataDir: string): Array<{ ms: number; line: string }> {
   };
   walk(join(userDataDir, 'logs'));
   return found;
-}
-
-async function until<T>(what: string, fn: () => T | undefined | Promise<T | undefined>, ms = 20_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 const nodeNow = () => performance.timeOrigin + performance.now();
@@ -119,7 +104,7 @@ export async function measureHost(log: (line: string) => void = () => {}): Promi
       if (i > 0) samples.push(shown - offset - request.firstChunkAt);
     }
     log(`first token to screen: ${samples.map((x) => x.toFixed(1)).join(', ')} ms (clock offset ${offset.toFixed(2)} ms)`);
-    return { activation_ms: round(median(activated.map((a) => a.ms))), first_token_to_screen_ms: round(median(samples)) };
+    return { activation_ms: round(median(activated.map((a) => a.ms)), 2), first_token_to_screen_ms: round(median(samples), 2) };
   } finally {
     await wb?.close().catch(() => undefined);
     await closeBrowser();

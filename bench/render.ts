@@ -7,6 +7,7 @@
 import type { Page } from 'playwright-core';
 import { openPage, startHarness } from '../test/webview/harness';
 import { longAnswer, section } from '../test/webview/markdownSamples';
+import { median, round } from './stats';
 
 // Browser globals, for the function that runs inside the page (the root tsconfig has no DOM lib).
 declare const window: any;
@@ -64,11 +65,6 @@ async function chunkMs(page: Page, prefixSections: number): Promise<number> {
   );
 }
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
-}
-
 export async function measureRender(log: (line: string) => void = () => {}): Promise<RenderMetrics> {
   const harness = await startHarness();
   try {
@@ -93,10 +89,6 @@ export async function measureRender(log: (line: string) => void = () => {}): Pro
   } finally {
     await harness.close();
   }
-}
-
-function round(x: number): number {
-  return Math.round(x * 1000) / 1000;
 }
 
 if (require.main === module) {

@@ -19,7 +19,6 @@ step('building and packaging the extension');
 execFileSync('npm', ['run', '--silent', 'package'], { cwd: root, stdio: 'inherit' });
 const vsix = 'switchboard.vsix';
 
-
 step('making sure code-server is installed');
 const codeServer = await ensureCodeServer();
 

@@ -1,6 +1,7 @@
 // `npm test`: every suite, one after another, then one summary line for all of them: `N passed, N failed`.
 // Suites that need code-server or Chromium provision them first (scripts/provision.mjs).
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 
 const suites = [
   { name: 'typecheck', cmd: 'npx', args: ['tsc', '-p', '.', '--noEmit'], kind: 'check' },
@@ -10,8 +11,6 @@ const suites = [
   { name: 'host (code-server extension host)', cmd: 'npx', args: ['tsx', 'test/host/runner.ts'], kind: 'summary', optionalFile: 'test/host/runner.ts' },
   { name: 'e2e (code-server + Chromium)', cmd: 'npx', args: ['mocha', '--no-config', '--node-option', 'import=tsx', '--extension', 'ts', '--timeout', '180000', 'test/e2e/**/*.test.ts'], kind: 'mocha', optionalFile: 'test/e2e/e2e.test.ts' },
 ];
-
-import { existsSync } from 'node:fs';
 
 function run(suite) {
   return new Promise((resolve) => {

@@ -10,7 +10,7 @@ import { Commands } from './host/commands';
 import { lazyGateway } from './host/lazyGateway';
 import { Log } from './host/log';
 import { Secrets, keyCheckMessage } from './host/secrets';
-import { Settings } from './host/settings';
+import { Settings, isLoopback } from './host/settings';
 import { StatusBar } from './host/statusBar';
 
 /** Every module of the bundle has been evaluated once this line runs. */
@@ -121,8 +121,7 @@ export function activate(context: vscode.ExtensionContext): { activationMs: numb
 function demoKey(baseURL: string): string | undefined {
   const key = process.env.SWITCHBOARD_DEMO_KEY;
   if (!key) return undefined;
-  const host = new URL(baseURL).hostname;
-  return host === '127.0.0.1' || host === 'localhost' || host === '[::1]' ? key : undefined;
+  return isLoopback(new URL(baseURL)) ? key : undefined;
 }
 
 export function deactivate(): void {

@@ -18,6 +18,12 @@ export interface Snapshot extends ResolvedSettings {
   restricted: boolean;
 }
 
+/** localhost, 127.x.x.x or ::1: an address that never leaves the machine. */
+export function isLoopback(url: URL): boolean {
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
 /** Checks the gateway URL: https anywhere, plain http only to loopback. Returns a problem or undefined. */
 export function checkBaseUrl(value: unknown): string | undefined {
   if (typeof value !== 'string' || !value.trim()) return 'expected a URL such as https://global.xidao.online/v1';
@@ -29,8 +35,7 @@ export function checkBaseUrl(value: unknown): string | undefined {
   }
   if (url.protocol === 'https:') return undefined;
   if (url.protocol === 'http:') {
-    const host = url.hostname.replace(/^\[|\]$/g, '');
-    if (host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host)) return undefined;
+    if (isLoopback(url)) return undefined;
     return 'plain http is only allowed to loopback (localhost, 127.0.0.1, ::1); use https';
   }
   return `expected an https URL, got ${url.protocol}`;
