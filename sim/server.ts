@@ -1,6 +1,7 @@
 /** An OpenAI-compatible gateway simulator with scripted faults, on plain node:http. */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { text } from 'node:stream/consumers';
 import { chunkText, defaultText, type Fault, type ModelScript } from './scripts';
 
 export type { Fault, ModelScript } from './scripts';
@@ -142,7 +143,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
 
   async function handle(req: IncomingMessage, res: ServerResponse) {
     const receivedAt = now();
-    const raw = await readBody(req);
+    const raw = await text(req);
     const url = new URL(req.url ?? '/', 'http://sim');
     let body: any = raw;
     let parsed = raw === '';
@@ -483,11 +484,3 @@ class Life {
   }
 }
 
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const parts: Buffer[] = [];
-    req.on('data', (d: Buffer) => parts.push(d));
-    req.on('end', () => resolve(Buffer.concat(parts).toString('utf8')));
-    req.on('error', reject);
-  });
-}

@@ -7,11 +7,12 @@
  */
 import { once } from 'node:events';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type IncomingMessage } from 'node:http';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { SourceMap } from 'node:module';
 import { basename, join, relative, resolve } from 'node:path';
+import { text } from 'node:stream/consumers';
 import type { Browser } from 'playwright-core';
 import { launchChromium, remoteUri, startCodeServer, workbenchUrl, type CodeServer } from '../../scripts/codeserver.mjs';
 import { ensureChromium, ensureCodeServer, run } from '../../scripts/provision.mjs';
@@ -60,19 +61,10 @@ function toSource(frame: string): string {
   });
 }
 
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((res, rej) => {
-    let body = '';
-    req.setEncoding('utf8');
-    req.on('data', (d: string) => (body += d));
-    req.on('end', () => res(body));
-    req.on('error', rej);
-  });
-}
 
 /** Receives the tests' events: each result as it finishes, then the end. */
 const reports = createServer((req, res) => {
-  void readBody(req).then((body) => {
+  void text(req).then((body) => {
     res.writeHead(204).end();
     try {
       const ev = JSON.parse(body) as HostReportEvent;
