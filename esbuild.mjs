@@ -1,6 +1,7 @@
 // Two bundles: the extension host (node, cjs, `vscode` external) and the chat webview (browser).
 // `--production` minifies and drops sourcemaps; `--watch` rebuilds on change. Type checking is `tsc --noEmit`.
 import * as esbuild from 'esbuild';
+import { copyFileSync, mkdirSync } from 'node:fs';
 
 const production = process.argv.includes('--production');
 const watch = process.argv.includes('--watch');
@@ -24,6 +25,24 @@ const contexts = await Promise.all([
     target: 'node20',
     external: ['vscode'],
   }),
+  // The price library, loaded on the first price question (src/host/prices.ts).
+  esbuild.context({
+    ...common,
+    entryPoints: ['src/host/priceLibrary.ts'],
+    outfile: 'dist/prices.js',
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+  }),
+  // The tokenizer, loaded only when a gateway sends no usage (src/host/tokenizer.ts).
+  esbuild.context({
+    ...common,
+    entryPoints: ['src/host/tokenizerLibrary.ts'],
+    outfile: 'dist/tokenizer.js',
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+  }),
   esbuild.context({
     ...common,
     entryPoints: ['src/webview/main.ts'],
@@ -33,6 +52,10 @@ const contexts = await Promise.all([
     target: 'chrome120',
   }),
 ]);
+
+// The task classifier's weights ship beside the bundle and are read on first use (src/host/classifier.ts).
+mkdirSync('dist', { recursive: true });
+copyFileSync('src/core/routing/classifier.json', 'dist/classifier.json');
 
 if (watch) {
   await Promise.all(contexts.map((c) => c.watch()));

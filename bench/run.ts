@@ -2,6 +2,7 @@
 import { execFileSync } from 'node:child_process';
 import { statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { measureClassify } from './classify';
 import { measureCore } from './core';
 import { measureHost } from './host';
 import { measureRender } from './render';
@@ -40,6 +41,17 @@ async function main() {
     results.direct_ttft_p50_ms = core.direct_ttft_p50_ms;
     console.log('\nFailover scenarios');
     for (const s of core.scenarios) console.log(`  ${s.passed ? 'PASS' : 'FAIL'}  ${s.name.padEnd(48)} ${String(s.ms).padStart(5)} ms  ${s.passed ? '' : s.detail}`);
+  }
+
+  if (want('classify')) {
+    const c = measureClassify((l) => console.log(`  ${l}`));
+    add('classify_accuracy', c.classify_accuracy, '>= 0.95', c.classify_accuracy >= 0.95);
+    add('classify_accuracy_zh', c.classify_accuracy_zh, '>= 0.9', c.classify_accuracy_zh >= 0.9);
+    add('classify_p99_us', c.classify_p99_us, '< 100', c.classify_p99_us < 100);
+    add('classifier_kb', c.classifier_kb, '< 300', c.classifier_kb < 300);
+    results.classify_p50_us = c.classify_p50_us;
+    results.classifier_load_ms = c.classifier_load_ms;
+    results.classify_heldout_n = c.classify_heldout_n;
   }
 
   if (want('bundle')) {

@@ -5,6 +5,11 @@ import { candidateChain } from './core/routes';
 import { Router } from './core/router';
 import { TASK_TYPES } from './core/tasks';
 import { ChatSession } from './host/chatSession';
+import { lazyClassifier } from './host/classifier';
+import { loadPriceLibrary } from './host/prices';
+import { PriceBook } from './core/usage/prices';
+import { UsageLedger, type UsageRow, type UsageTotals } from './core/usage/ledger';
+import { lazyTokenCounter } from './host/tokenizer';
 import { CHAT_VIEW_ID, ChatView } from './host/chatView';
 import { Commands } from './host/commands';
 import { lazyGateway } from './host/lazyGateway';
@@ -22,6 +27,7 @@ export interface TestApi {
   settings: Settings;
   router: () => Router | undefined;
   storeKey(key: string): Promise<void>;
+  usage(): UsageTotals;
 }
 
 /** Builds the object graph and registers disposables; no logic lives here. */
@@ -30,6 +36,12 @@ export function activate(context: vscode.ExtensionContext): { activationMs: numb
   const log = new Log();
   const settings = new Settings(log);
   const health = new Health();
+  const prices = new PriceBook(() => loadPriceLibrary(context.extensionPath, log), () => settings.snapshot.config.prices);
+  const USAGE_KEY = 'switchboard.usage.v1';
+  const ledger = new UsageLedger({
+    read: () => context.globalState.get<unknown>(USAGE_KEY),
+    write: (rows: UsageRow[]) => context.globalState.update(USAGE_KEY, rows),
+  });
   const gatewayFor = (apiKey: string) => lazyGateway({ apiKey, ...settings.snapshot.connection });
   const secrets = new Secrets(context.secrets, log, async (key) => {
     try {
@@ -44,7 +56,9 @@ export function activate(context: vscode.ExtensionContext): { activationMs: numb
   let router: Router | undefined;
   const rebuild = async () => {
     key = (await secrets.get()) ?? demoKey(settings.snapshot.connection.baseURL);
-    router = key ? new Router({ gateway: gatewayFor(key), config: () => settings.snapshot.config, health }) : undefined;
+    router = key
+      ? new Router({ gateway: gatewayFor(key), config: () => settings.snapshot.config, health, price: (m) => prices.blended(m), contextWindow: (m) => prices.contextWindow(m) })
+      : undefined;
     // A new key or gateway makes earlier verdicts about models meaningless.
     health.reset();
   };
@@ -61,8 +75,18 @@ export function activate(context: vscode.ExtensionContext): { activationMs: numb
     },
     log,
     () => ({ restricted: settings.snapshot.restricted, hasKey: Boolean(key), models: models() }),
+    lazyClassifier(context.extensionPath, log),
+    {
+      cost: (model, usage) => prices.cost(model, usage),
+      countTokens: lazyTokenCounter(context.extensionPath, log),
+      record: (answer) => {
+        ledger.record(answer);
+        statusBar.usage(ledger.today(), ledger.sessionTotals());
+      },
+    },
   );
   const statusBar = new StatusBar();
+  statusBar.usage(ledger.today(), ledger.sessionTotals());
   let commands: Commands | undefined;
   const view = new ChatView(
     context.extensionUri,
@@ -109,7 +133,7 @@ export function activate(context: vscode.ExtensionContext): { activationMs: numb
   if (context.extensionMode !== vscode.ExtensionMode.Test) return { activationMs };
   return {
     activationMs,
-    test: { session, settings, router: () => router, storeKey: (k) => secrets.store(k) },
+    test: { session, settings, router: () => router, storeKey: (k) => secrets.store(k), usage: () => ledger.today() },
   };
 }
 

@@ -24,14 +24,22 @@ export const UiMessage = z.object({
   /** Every model that contributed text, when more than one did. */
   models: z.optional(z.array(z.string())),
   task: z.optional(z.enum(TASK_TYPES)),
-  /** Why this task was chosen, for Auto routing. */
+  /** Why this task was chosen: the words that decided Auto routing, or the action or picker. */
   taskReason: z.optional(z.string()),
+  /** Why the cost mode started on this model instead of the table's primary: `economy: short question → deepseek-v4`. */
+  routeNote: z.optional(z.string().check(z.maxLength(300))),
+  /** Auto routing only: the classifier's probability for the task, 0 to 1. */
+  confidence: z.optional(z.number().check(z.gte(0), z.lte(1))),
   state: z.enum(['streaming', 'waiting', 'done', 'cancelled', 'error']),
   failovers: z._default(z.array(FailoverNote), []),
   /** A note such as "rate-limited, retrying in 3 s" while waiting. */
   notice: z.optional(z.string()),
   error: z.optional(z.object({ text: shortText, fix: z.optional(Fix) })),
   usage: z.optional(z.object({ promptTokens: z.number(), completionTokens: z.number() })),
+  /** USD for this answer; absent when the model has no known price. */
+  cost: z.optional(z.number().check(z.gte(0))),
+  /** The tokens (and so the cost) were counted here because the gateway sent no usage. */
+  estimated: z.optional(z.boolean()),
   /** For a translated comment: the editor range it may replace (the Insert action). */
   replaceable: z.optional(z.boolean()),
 });
@@ -66,6 +74,8 @@ export const WebviewMessage = z.discriminatedUnion('type', [
   z.object({ type: z.literal('send'), text: z.string().check(z.minLength(1), z.maxLength(200_000)), task: TaskChoice, model: z.string().check(z.maxLength(200)) }),
   z.object({ type: z.literal('stop') }),
   z.object({ type: z.literal('retry'), id }),
+  /** Ask the question behind answer `id` again, routed as `task`. */
+  z.object({ type: z.literal('reroute'), id, task: z.enum(TASK_TYPES) }),
   z.object({ type: z.literal('newChat') }),
   z.object({ type: z.literal('copy'), text: longText }),
   z.object({ type: z.literal('insert'), text: longText }),

@@ -6,7 +6,9 @@
 import { GatewayError, classify, clip, type Classification, type FailureReason, type Fix } from './errors';
 import type { ChatGateway, StreamPart, Usage } from './gateway';
 import { Health } from './health';
-import { CONTEXT_WINDOWS, candidateChain, type SwitchboardConfig } from './routes';
+import { candidateChain, type SwitchboardConfig } from './routes';
+import type { ComplexityEstimate } from './routing/complexity';
+import { applyCostMode } from './routing/costMode';
 import { continuationMessages, type ChatMessage, type TaskType } from './tasks';
 
 export interface Candidate {
@@ -20,6 +22,8 @@ export interface RouteRequest {
   messages: ChatMessage[];
   /** A model the user picked; it goes first, the task's chain follows as fallbacks. */
   model?: string;
+  /** How hard the request looks; with a cost mode other than quality it may start on a cheaper model. */
+  complexity?: ComplexityEstimate;
 }
 
 /** One line of the story of a request: who was tried and what they answered. */
@@ -69,14 +73,37 @@ export interface RouterOptions {
   health?: Health;
   /** How many times, at most, the router waits out a storm of 429s within one request. */
   maxRateLimitWaits?: number;
+  /** A model's blended price (USD per million tokens), for the cost modes' choice of the cheapest. */
+  price?: (model: string) => number | undefined;
+  /** A model's context window in tokens, when known (usage/prices.ts). */
+  contextWindow?: (model: string) => number | undefined;
+}
+
+export interface RoutePlan {
+  candidates: Candidate[];
+  /** Why the first model is not the table's primary, when a cost mode chose it. */
+  note?: string;
+}
+
+/**
+ * The ordered candidates for a task, each with the task's limits: a model the user picked first;
+ * otherwise the cost mode's choice for this complexity, then the task's chain.
+ */
+export function planRoute(
+  task: TaskType,
+  config: SwitchboardConfig,
+  options: { pick?: string; complexity?: ComplexityEstimate; price?: (model: string) => number | undefined } = {},
+): RoutePlan {
+  const { maxTokens, temperature } = config.routes[task];
+  const chain = candidateChain(config, task);
+  const { pick } = options;
+  const choice = pick ? { models: [pick, ...chain.filter((m) => m !== pick)] } : applyCostMode(chain, config.tiers, config.costMode, options.complexity, options.price);
+  return { candidates: choice.models.map((model) => ({ model, maxTokens, temperature })), note: choice.note };
 }
 
 /** The ordered candidates for a task (an explicit model first), each with the task's limits. */
 export function plan(task: TaskType, config: SwitchboardConfig, pick?: string): Candidate[] {
-  const { maxTokens, temperature } = config.routes[task];
-  const chain = candidateChain(config, task);
-  const models = pick ? [pick, ...chain.filter((m) => m !== pick)] : chain;
-  return models.map((model) => ({ model, maxTokens, temperature }));
+  return planRoute(task, config, { pick }).candidates;
 }
 
 class AttemptAborted extends Error {
@@ -98,10 +125,24 @@ export class Router {
     return plan(task, this.options.config(), pick);
   }
 
+  private window(model: string): number | undefined {
+    return this.options.contextWindow?.(model);
+  }
+
+  /** Whether a model may take a prompt that overflowed `minContext` tokens elsewhere (0: no overflow yet). */
+  private fits(model: string, minContext: number): boolean {
+    return minContext === 0 || (this.window(model) ?? 0) > minContext;
+  }
+
+  /** The plan a request would run with, and why its first model was chosen. */
+  route(request: Pick<RouteRequest, 'task' | 'model' | 'complexity'>): RoutePlan {
+    return planRoute(request.task, this.options.config(), { pick: request.model, complexity: request.complexity, price: this.options.price });
+  }
+
   /** Runs a request to completion, failing over as needed; always ends with one `done` or `error` event. */
   async *run(request: RouteRequest, signal: AbortSignal): AsyncGenerator<RouterEvent> {
     const config = this.options.config();
-    const candidates = plan(request.task, config, request.model);
+    const { candidates } = planRoute(request.task, config, { pick: request.model, complexity: request.complexity, price: this.options.price });
     const attempts: AttemptRecord[] = [];
     const usage: Usage = { promptTokens: 0, completionTokens: 0 };
     const contributors: string[] = [];
@@ -127,7 +168,7 @@ export class Router {
       const round = this.order(candidates, failedHere, minContext, attempts);
       for (const candidate of round) {
         // A context-length failure earlier in this round rules out the models whose window is no larger.
-        if (!fitsContext(candidate.model, minContext)) continue;
+        if (!this.fits(candidate.model, minContext)) continue;
         // RULE: the user pressed stop: no further attempts, partial text kept.
         if (signal.aborted) {
           yield cancelled(candidate.model);
@@ -219,8 +260,9 @@ export class Router {
           if (c.reason !== 'rate_limited') failedHere.add(candidate.model);
           // RULE: 400 context length exceeded: only a candidate with a larger known context may help.
           if (c.reason === 'context_length') {
-            minContext = Math.max(minContext, CONTEXT_WINDOWS[candidate.model] ?? Number.MAX_SAFE_INTEGER);
-            if (!candidates.some((x) => !failedHere.has(x.model) && fitsContext(x.model, minContext))) {
+            // The gateway's own figure ("maximum context length is 131072 tokens") beats the price data's.
+            minContext = Math.max(minContext, contextLimit(failure.message) ?? this.window(candidate.model) ?? Number.MAX_SAFE_INTEGER);
+            if (!candidates.some((x) => !failedHere.has(x.model) && this.fits(x.model, minContext))) {
               yield { type: 'error', reason: c.reason, userText: c.userText, text, attempts };
               return;
             }
@@ -266,7 +308,7 @@ export class Router {
    * cost nothing; if every remaining model is known-down, they are tried anyway rather than not at all.
    */
   private order(candidates: Candidate[], failedHere: Set<string>, minContext: number, attempts: AttemptRecord[]): Candidate[] {
-    const open = candidates.filter((c) => !failedHere.has(c.model) && fitsContext(c.model, minContext));
+    const open = candidates.filter((c) => !failedHere.has(c.model) && this.fits(c.model, minContext));
     const healthy: Candidate[] = [];
     const knownDown: Candidate[] = [];
     for (const c of open) {
@@ -335,8 +377,10 @@ class Watchdog {
 }
 
 /** After a context-length failure, only a model with a known, larger window may help. */
-function fitsContext(model: string, minContext: number): boolean {
-  return minContext === 0 || (CONTEXT_WINDOWS[model] ?? 0) > minContext;
+/** The token limit a context-length error states, if it states one. */
+export function contextLimit(message: string): number | undefined {
+  const m = /(?:maximum context length|context window|context length|max(?:imum)? (?:prompt|input) tokens?)\D{0,20}?(\d{4,8})/i.exec(message);
+  return m ? Number(m[1]) : undefined;
 }
 
 function record(model: string, outcome: AttemptRecord['outcome'], c: Classification, started: number, ttftMs?: number): AttemptRecord {

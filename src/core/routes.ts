@@ -1,6 +1,8 @@
 /** Default routing table, tiers and the validation of user overrides. No `vscode` import. */
 import * as z from 'zod/mini';
+import { COST_MODES, DEFAULT_TIERS, TIERS, type CostMode, type TierTable } from './routing/costMode';
 import { DEFAULT_ACTION_TASKS, TASK_TYPES, type EditorAction, type TaskType } from './tasks';
+import type { PriceOverride } from './usage/prices';
 
 export interface Route {
   primary: string;
@@ -26,6 +28,11 @@ export interface SwitchboardConfig {
   actionTasks: Record<RoutedAction, TaskType>;
   translationLanguage: string;
   timeouts: Timeouts;
+  /** How cheap a model a request may get (routing/costMode.ts). */
+  costMode: CostMode;
+  tiers: TierTable;
+  /** `switchboard.prices`: USD per million tokens (and a context window) by model, over the price library. */
+  prices: Record<string, PriceOverride>;
 }
 
 const route = (primary: string, fallback: string, maxTokens: number, temperature: number): Route => ({
@@ -61,30 +68,9 @@ export const DEFAULT_CONFIG: SwitchboardConfig = {
   actionTasks: DEFAULT_ACTION_TASKS,
   translationLanguage: 'English',
   timeouts: DEFAULT_TIMEOUTS,
-};
-
-export type Tier = 'premium' | 'standard' | 'economy';
-export const MODEL_TIERS: Record<string, Tier> = {
-  'gpt-5': 'premium',
-  'claude-opus-4': 'premium',
-  'claude-sonnet-4': 'standard',
-  'gemini-2.5-pro': 'standard',
-  'gpt-5-mini': 'economy',
-  'deepseek-v4': 'economy',
-  'qwen3-235b': 'economy',
-  'glm-5': 'economy',
-};
-
-/** Known context windows in tokens, used to pick a larger model when a prompt is too long. */
-export const CONTEXT_WINDOWS: Record<string, number> = {
-  'gpt-5': 400_000,
-  'gpt-5-mini': 400_000,
-  'claude-opus-4': 200_000,
-  'claude-sonnet-4': 200_000,
-  'gemini-2.5-pro': 1_048_576,
-  'deepseek-v4': 128_000,
-  'qwen3-235b': 128_000,
-  'glm-5': 200_000,
+  costMode: 'quality',
+  tiers: DEFAULT_TIERS,
+  prices: {},
 };
 
 /** The ordered candidate chain for a task: its primary, its fallbacks, then the global chain, without duplicates. */
@@ -122,6 +108,13 @@ const TIMEOUT_LEAVES = {
   idleMs: ms(100, 600_000),
   rateLimitMaxWaitMs: ms(0, 600_000),
 } satisfies Record<keyof Timeouts, z.ZodMiniType>;
+const usd = z.number({ error: 'expected US dollars per million tokens (a number, 0 or more)' }).check(z.gte(0, { error: 'expected US dollars per million tokens (a number, 0 or more)' }), z.lte(10_000, { error: 'expected at most 10000 US dollars per million tokens' }));
+const PRICE_LEAVES = {
+  input: usd,
+  output: usd,
+  contextWindow: z.int({ error: 'expected a whole number of tokens' }).check(z.gte(1, { error: 'expected at least 1 token' }), z.lte(100_000_000, { error: 'expected at most 100000000 tokens' })),
+} satisfies Record<keyof PriceOverride, z.ZodMiniType>;
+const costMode = z.enum(COST_MODES, { error: `expected one of ${COST_MODES.join(', ')}` });
 const language = z.string({ error: 'expected a language name such as English' }).check(
   z.regex(/\S/, { error: 'expected a language name such as English' }),
   z.maxLength(60, { error: 'expected a language name of at most 60 characters' }),
@@ -134,6 +127,9 @@ export interface RawSettings {
   actionTasks?: unknown;
   translation?: unknown;
   timeouts?: unknown;
+  costMode?: unknown;
+  tiers?: unknown;
+  prices?: unknown;
 }
 
 export type SettingSource = 'default' | 'user' | 'workspace' | 'workspaceFolder';
@@ -225,6 +221,42 @@ export function resolveSettings(layers: Array<{ source: SettingSource; values: R
       leaf('switchboard.translation.targetLanguage', language, v, source, (l) => {
         config.translationLanguage = l.trim();
       });
+    });
+    leaf('switchboard.costMode', costMode, values.costMode, source, (m) => {
+      config.costMode = m;
+    });
+    section('switchboard.tiers', values.tiers, (tier, v) => {
+      const key = `switchboard.tiers.${tier}`;
+      if (!(TIERS as readonly string[]).includes(tier)) {
+        problems.push({ key, message: `unknown tier; expected ${TIERS.join(', ')}` });
+        return;
+      }
+      leaf(key, LEAVES.fallbacks, v, source, (models) => {
+        config.tiers[tier as keyof TierTable] = models;
+      });
+    });
+    section('switchboard.prices', values.prices, (model, v) => {
+      const base = `switchboard.prices.${model}`;
+      if (!modelName.safeParse(model).success) {
+        problems.push({ key: base, message: 'expected a model name (letters, digits and . - _ / : @ +)' });
+        return;
+      }
+      const next: Partial<PriceOverride> = { ...config.prices[model] };
+      section(base, v, (field, value) => {
+        if (!(field in PRICE_LEAVES)) {
+          problems.push({ key: `${base}.${field}`, message: 'unknown field; expected input, output or contextWindow' });
+          return;
+        }
+        const f = field as keyof PriceOverride;
+        leaf(`${base}.${f}`, PRICE_LEAVES[f], value, source, (n) => {
+          next[f] = n;
+        });
+      });
+      if (next.input === undefined || next.output === undefined) {
+        if (isRecord(v)) problems.push({ key: base, message: 'expected both input and output prices (US dollars per million tokens)' });
+        return;
+      }
+      config.prices[model] = next as PriceOverride;
     });
     section('switchboard.timeouts', values.timeouts, (field, v) => {
       const key = `switchboard.timeouts.${field}`;

@@ -1,5 +1,8 @@
 import * as vscode from 'vscode';
-import { classifyText } from '../core/classify';
+import type { TaskGuess } from '../core/routing/classify';
+import { estimateComplexity } from '../core/routing/complexity';
+import type { Usage } from '../core/gateway';
+import type { AnswerUsage } from '../core/usage/ledger';
 import type { Router, RouterEvent } from '../core/router';
 import { TASK_LABELS, buildPrompt, type ChatMessage, type TaskType } from '../core/tasks';
 import type { HostMessage, TaskChoice, UiMessage, ViewState } from '../protocol';
@@ -17,6 +20,8 @@ export interface AskOptions {
   prompt?: ChatMessage[];
   task?: TaskType;
   taskReason?: string;
+  /** Auto routing's confidence in `task`. */
+  confidence?: number;
   model?: string;
   /** Called with the answer's text when the user clicks "Replace comment". */
   replace?: (answer: string) => Promise<void>;
@@ -32,6 +37,21 @@ interface Stored {
 interface Running {
   id: string;
   controller: AbortController;
+}
+
+/** What an answer costs: prices, a token counter for gateways that send no usage, and the ledger. */
+export interface Meter {
+  cost(model: string, usage: Usage): number | undefined;
+  countTokens(text: string): number;
+  record(answer: AnswerUsage): void;
+}
+
+/** Per answer, while it runs: the cost of each usage the gateway reported. */
+interface Tally {
+  prompt: ChatMessage[];
+  cost: number;
+  unpriced: boolean;
+  reported: boolean;
 }
 
 /**
@@ -60,6 +80,8 @@ export class ChatSession extends Disposable {
     private readonly ensureKey: () => Promise<boolean>,
     private readonly log: Log,
     private readonly env: () => { restricted: boolean; hasKey: boolean; models: string[] },
+    private readonly classify: (text: string) => TaskGuess,
+    private readonly meter: Meter,
   ) {
     super();
     const stored = this.load();
@@ -111,18 +133,42 @@ export class ChatSession extends Disposable {
   async send(text: string, task: TaskChoice, model: string): Promise<void> {
     this.pick(task, model);
     this.draft = '';
-    const guess = task === 'auto' ? classifyText(text) : { task, reason: 'chosen in the task picker' };
-    const history = this.messages
+    const guess = task === 'auto' ? this.classify(text) : undefined;
+    if (guess) this.log.info(`auto routing: ${guess.best} ${(guess.confidence * 100).toFixed(0)}% (${guess.reason})${guess.unsure ? ' → general_qa' : ''}`);
+    await this.ask({
+      display: text,
+      prompt: buildPrompt('chat', { instruction: text, history: this.history(this.messages) }),
+      task: guess?.task ?? (task as TaskType),
+      taskReason: guess?.reason ?? 'chosen in the task picker',
+      confidence: guess && !guess.unsure ? guess.confidence : undefined,
+      model: model === 'auto' ? undefined : model,
+    });
+  }
+
+  /** Asks the question behind an answer again, routed as another task; the first answer stays. */
+  async reroute(id: string, task: TaskType): Promise<void> {
+    const at = this.messages.findIndex((m) => m.id === id);
+    const answer = this.messages[at];
+    const options = this.prompts.get(id);
+    const question = this.messages.slice(0, at).reverse().find((m) => m.role === 'user');
+    if (!answer || (!options && !question)) return;
+    const from = answer.task ? TASK_LABELS[answer.task] : 'Auto';
+    this.log.info(`[${id}] re-routed by the user: ${answer.task ?? 'auto'} → ${task}`);
+    await this.ask({
+      display: options?.display ?? question!.text,
+      prompt: options?.prompt ?? buildPrompt('chat', { instruction: question!.text, history: this.history(this.messages.slice(0, this.messages.indexOf(question!))) }),
+      task,
+      taskReason: `re-routed from ${from}`,
+      model: options?.model,
+    });
+  }
+
+  /** Earlier turns worth sending as context: finished answers and the questions behind them. */
+  private history(messages: UiMessage[]): ChatMessage[] {
+    return messages
       .filter((m) => m.state === 'done' || (m.role === 'user' && m.state !== 'error'))
       .slice(-20)
       .map<ChatMessage>((m) => ({ role: m.role, content: m.text }));
-    await this.ask({
-      display: text,
-      prompt: buildPrompt('chat', { instruction: text, history }),
-      task: guess.task,
-      taskReason: `${TASK_LABELS[guess.task]}: ${guess.reason}`,
-      model: model === 'auto' ? undefined : model,
-    });
   }
 
   /** Adds the user's turn and streams the routed answer into the conversation. */
@@ -137,6 +183,7 @@ export class ChatSession extends Disposable {
       failovers: [],
       task: options.task,
       taskReason: options.taskReason,
+      confidence: options.confidence,
       ...(options.replace ? { replaceable: true } : {}),
     });
     this.prompts.set(answer.id, options);
@@ -180,10 +227,17 @@ export class ChatSession extends Disposable {
     this.posted.fire({ type: 'busy', busy: true });
     const prompt = options.prompt ?? [{ role: 'user', content: options.display }];
     const task = options.task ?? 'general_qa';
-    this.log.info(`[${answer.id}] ${task} → ${router.plan(task, options.model).map((c) => c.model).join(' → ')}`);
+    const complexity = estimateComplexity({ task, text: options.display, historyTurns: prompt.filter((m) => m.role !== 'system').length - 1 });
+    const route = router.route({ task, model: options.model, complexity });
+    if (answer.routeNote !== route.note) {
+      answer.routeNote = route.note;
+      this.update(answer);
+    }
+    this.log.info(`[${answer.id}] ${task} (${complexity.level}: ${complexity.reasons.join(', ') || 'nothing notable'}) → ${route.candidates.map((c) => c.model).join(' → ')}${route.note ? ` [${route.note}]` : ''}`);
+    const tally: Tally = { prompt, cost: 0, unpriced: false, reported: false };
     try {
-      for await (const event of router.run({ task, messages: prompt, model: options.model }, controller.signal)) {
-        this.apply(answer, event);
+      for await (const event of router.run({ task, messages: prompt, model: options.model, complexity }, controller.signal)) {
+        this.apply(answer, event, tally);
       }
     } catch (err) {
       // The router ends every run with done or error; reaching here is a bug worth a clear line.
@@ -197,7 +251,7 @@ export class ChatSession extends Disposable {
     }
   }
 
-  private apply(answer: UiMessage, event: RouterEvent): void {
+  private apply(answer: UiMessage, event: RouterEvent, tally: Tally): void {
     switch (event.type) {
       case 'start':
         answer.state = 'streaming';
@@ -223,19 +277,34 @@ export class ChatSession extends Disposable {
         answer.notice = event.userText;
         this.update(answer);
         return;
-      case 'usage':
+      case 'usage': {
+        tally.reported = true;
+        const cost = this.meter.cost(event.model, event.usage);
+        if (cost === undefined) tally.unpriced = true;
+        else tally.cost += cost;
         return;
-      case 'done':
+      }
+      case 'done': {
         this.log.attempts(answer.id, event.attempts);
+        // A gateway that sends no usage chunk: count the tokens ourselves, and say they are estimated.
+        const estimated = !tally.reported && (event.usage.promptTokens === 0 || event.usage.completionTokens === 0);
+        const usage = estimated
+          ? { promptTokens: this.meter.countTokens(tally.prompt.map((m) => m.content).join('\n')), completionTokens: this.meter.countTokens(event.text) }
+          : event.usage;
+        const cost = estimated ? this.meter.cost(event.model, usage) : tally.unpriced ? undefined : tally.cost;
         Object.assign(answer, {
           state: event.cancelled ? 'cancelled' : 'done',
           model: event.model,
           models: event.models.length > 1 ? event.models : undefined,
-          usage: event.usage,
+          usage,
+          cost,
+          estimated: estimated || undefined,
           notice: event.finishReason === 'length' ? 'The answer reached its max tokens.' : undefined,
         });
+        if (event.text || usage.completionTokens > 0) this.meter.record({ model: event.model, usage, cost, estimated, failovers: answer.failovers.length });
         this.update(answer);
         return;
+      }
       case 'error':
         this.log.attempts(answer.id, event.attempts);
         this.log.warn(`[${answer.id}] ${event.reason}: ${event.userText}`);

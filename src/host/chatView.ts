@@ -96,6 +96,8 @@ export class ChatView extends Disposable implements vscode.WebviewViewProvider {
         return this.session.stop();
       case 'retry':
         return this.session.retry(message.id);
+      case 'reroute':
+        return this.session.reroute(message.id, message.task);
       case 'newChat':
         return this.session.newChat();
       case 'copy':

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { findCommentAt, firstCodeBlock, restoreCommentSyntax } from '../core/comments';
-import { DEFAULT_CONFIG, MODEL_TIERS, type SettingSource } from '../core/routes';
+import { DEFAULT_CONFIG, type SettingSource } from '../core/routes';
+import { TIERS } from '../core/routing/costMode';
 import { findSecrets, trimSelection } from '../core/secrets';
 import { TASK_TYPES, TASK_LABELS, buildPrompt, fence, type ActionContext, type EditorAction } from '../core/tasks';
 import type { ChatSession } from './chatSession';
@@ -151,7 +152,7 @@ export class Commands extends Disposable {
       display,
       prompt: buildPrompt(action, ctx),
       task,
-      taskReason: `${TASK_LABELS[task]}: from the ${action} action`,
+      taskReason: `from the ${action} action`,
       ...(replace ? { replace } : {}),
     });
   }
@@ -231,7 +232,7 @@ export class Commands extends Disposable {
       return `| ${t} | \`${r.primary}\` ${src(`${k}.primary`)} | ${r.fallbacks.map((m) => `\`${m}\``).join(', ')} ${src(`${k}.fallbacks`)} | ${r.maxTokens} ${src(`${k}.maxTokens`)} | ${r.temperature} ${src(`${k}.temperature`)} |`;
     });
     const actions = Object.entries(config.actionTasks).map(([a, t]) => `| ${a} | ${t} ${src(`switchboard.actionTasks.${a}`)} |`);
-    const tiers = Object.entries(MODEL_TIERS).map(([m, t]) => `\`${m}\` ${t}`).join(' · ');
+    const tiers = TIERS.map((t) => `${t}: ${config.tiers[t].map((m) => `\`${m}\``).join(', ')} ${src(`switchboard.tiers.${t}`)}`).join('  \n');
     const md = [
       '# Switchboard routing table',
       '',
@@ -251,7 +252,9 @@ export class Commands extends Disposable {
       '',
       `Timeouts: first token ${config.timeouts.firstTokenMs} ms ${src('switchboard.timeouts.firstTokenMs')}, idle ${config.timeouts.idleMs} ms ${src('switchboard.timeouts.idleMs')}, longest rate-limit wait ${config.timeouts.rateLimitMaxWaitMs} ms ${src('switchboard.timeouts.rateLimitMaxWaitMs')}`,
       '',
-      `Tiers: ${tiers}`,
+      `Cost mode: **${config.costMode}** ${src('switchboard.costMode')} (quality: the table as configured; balanced: simple work on the economy tier, moderate work off the premium tier; economy: all but complex work on the economy tier)`,
+      '',
+      tiers,
       '',
       snap.problems.length ? `## Problems (defaults used instead)\n\n${snap.problems.map((p) => `- \`${p.key}\`: ${p.message}`).join('\n')}` : '',
       '',

@@ -11,4 +11,7 @@ export const SETTING_KEYS = [
   'timeouts.idleMs',
   'timeouts.rateLimitMaxWaitMs',
   'maxSelectionChars',
+  'costMode',
+  'tiers',
+  'prices',
 ] as const;

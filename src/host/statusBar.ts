@@ -1,10 +1,16 @@
 import * as vscode from 'vscode';
+import { formatCost, type UsageTotals } from '../core/usage/ledger';
 import { Disposable } from './lifecycle';
 
-/** The model that answered last, and a busy indicator while an answer streams; a click opens the chat. */
+/**
+ * The model that answered last, today's cost, and a busy indicator while an answer streams; the
+ * tooltip has the session's and today's totals; a click opens the chat.
+ */
 export class StatusBar extends Disposable {
   private readonly item = this._register(vscode.window.createStatusBarItem('switchboard.status', vscode.StatusBarAlignment.Right, 100));
   private lastModel: string | undefined;
+  private today: UsageTotals | undefined;
+  private session: UsageTotals | undefined;
 
   constructor() {
     super();
@@ -20,14 +26,35 @@ export class StatusBar extends Disposable {
     void vscode.commands.executeCommand('setContext', 'switchboard.busy', busy);
   }
 
+  /** Today's and this session's totals, after each answer. */
+  usage(today: UsageTotals, session: UsageTotals): void {
+    this.today = today;
+    this.session = session;
+    this.render(false);
+  }
+
   private render(busy: boolean): void {
     const model = this.lastModel ?? 'ready';
-    this.item.text = busy ? `$(loading~spin) Switchboard` : `$(comment-discussion) ${model}`;
-    this.item.tooltip = busy
-      ? 'Switchboard is answering… (click to open the chat)'
-      : this.lastModel
-        ? `Switchboard: last answer from ${this.lastModel}. Click to open the chat.`
-        : 'Switchboard: open the chat';
-    this.item.accessibilityInformation = { label: busy ? 'Switchboard is answering' : `Switchboard, last model ${model}` };
+    const today = this.today && this.today.requests > 0 ? ` · ${totalText(this.today)} today` : '';
+    this.item.text = busy ? `$(loading~spin) Switchboard` : `$(comment-discussion) ${model}${today}`;
+    const lines = [
+      busy ? 'Switchboard is answering…' : this.lastModel ? `Last answer from ${this.lastModel}.` : 'Switchboard',
+      ...(this.session && this.session.requests > 0 ? [`This session: ${describe(this.session)}`] : []),
+      ...(this.today && this.today.requests > 0 ? [`Today: ${describe(this.today)}`] : []),
+      'Click to open the chat.',
+    ];
+    this.item.tooltip = lines.join('\n');
+    this.item.accessibilityInformation = { label: busy ? 'Switchboard is answering' : `Switchboard, last model ${model}${today}` };
   }
+}
+
+/** `$0.012`, `≈$0.012` when part of it was estimated, `$0.012+` when some answers had no price. */
+function totalText(t: UsageTotals): string {
+  return `${t.estimated ? '≈' : ''}${formatCost(t.cost)}${t.unpriced ? '+' : ''}`;
+}
+
+function describe(t: UsageTotals): string {
+  const tokens = t.promptTokens + t.completionTokens;
+  const notes = [t.estimated ? 'some tokens estimated' : '', t.unpriced ? 'some models have no price' : ''].filter(Boolean);
+  return `${totalText(t)} · ${t.requests} answer${t.requests === 1 ? '' : 's'} · ${tokens.toLocaleString('en-US')} tokens${notes.length ? ` (${notes.join('; ')})` : ''}`;
 }

@@ -91,6 +91,14 @@ export class ChatApp {
     document.addEventListener('auxclick', (e) => {
       if ((e.target as Element | null)?.closest?.('a')) e.preventDefault();
     }, true);
+    this.list.addEventListener('change', (e) => {
+      const select = e.target instanceof HTMLSelectElement && e.target.dataset.testid === 'reroute' ? e.target : undefined;
+      const id = select?.closest<HTMLElement>('[data-testid="message"]')?.dataset.id;
+      const task = select?.value;
+      if (!select || !id || !task || !(TASK_TYPES as readonly string[]).includes(task)) return;
+      select.value = '';
+      this.api.postMessage({ type: 'reroute', id, task: task as (typeof TASK_TYPES)[number] });
+    });
     this.list.addEventListener('scroll', () => {
       this.stick = this.list.scrollHeight - this.list.scrollTop - this.list.clientHeight < STICK_PX;
     }, { passive: true });

@@ -1,5 +1,6 @@
 /** One chat message in the DOM: its header, failover note, rendered text, status and actions. */
-import { TASK_LABELS } from '../core/tasks';
+import { TASK_LABELS, TASK_TYPES } from '../core/tasks';
+import { formatCost } from '../core/usage/ledger';
 import type { FailoverNote, UiMessage } from '../protocol';
 import { actionButton, h } from './dom';
 import { IncrementalRenderer } from './render';
@@ -148,7 +149,7 @@ export class MessageView {
 
   private renderChrome(): void {
     const m = this.message;
-    const key = JSON.stringify([m.state, m.model, m.models, m.task, m.taskReason, m.failovers, m.notice, m.error, m.replaceable]);
+    const key = JSON.stringify([m.state, m.model, m.models, m.task, m.taskReason, m.confidence, m.routeNote, m.usage, m.cost, m.estimated, m.failovers, m.notice, m.error, m.replaceable]);
     if (key === this.chromeKey) return;
     this.chromeKey = key;
     if (m.role === 'user') return;
@@ -160,7 +161,15 @@ export class MessageView {
 
     const parts: (Node | string)[] = [h('span', { class: 'model-name' }, m.model ?? (isOpen(m.state) ? 'routing…' : 'Switchboard'))];
     if (m.failovers.length > 0) parts.push(h('span', { class: 'via' }, 'via failover'));
-    if (m.task) parts.push(h('span', { class: 'task', title: m.taskReason }, TASK_LABELS[m.task]));
+    if (m.task) {
+      this.el.dataset.task = m.task;
+      parts.push(h('span', { class: 'task' }, TASK_LABELS[m.task]));
+      const reason = [m.taskReason, m.confidence !== undefined ? `${Math.round(m.confidence * 100)}%` : undefined].filter(Boolean).join(', ');
+      if (reason) parts.push(h('span', { class: 'route-reason', 'data-testid': 'route-reason', title: `Routed to ${TASK_LABELS[m.task]}: ${reason}` }, reason));
+    }
+    const cost = costPart(m);
+    if (cost) parts.push(cost);
+    if (m.routeNote) parts.push(h('span', { class: 'cost-mode', 'data-testid': 'cost-mode', title: 'The cost mode (switchboard.costMode) chose a cheaper model for this request' }, m.routeNote));
     this.header.replaceChildren(...parts);
 
     const wasOpen = this.notes.querySelector('details')?.open ?? false;
@@ -185,11 +194,11 @@ export class MessageView {
       case 'done': {
         const out: Node[] = [];
         if (notice) out.push(h('div', { class: 'msg-status' }, notice));
-        if (m.replaceable) out.push(h('div', { class: 'msg-actions' }, actionButton('replace', 'Replace comment', { 'aria-label': 'Replace the comment with this translation' })));
+        out.push(h('div', { class: 'msg-actions' }, m.replaceable ? actionButton('replace', 'Replace comment', { 'aria-label': 'Replace the comment with this translation' }) : undefined, rerouteControl(m)));
         return out;
       }
       case 'cancelled':
-        return [h('div', { class: 'msg-status cancelled' }, h('span', { class: 'stopped' }, 'stopped'), notice, actionButton('retry', 'Retry', { 'aria-label': 'Ask again' }))];
+        return [h('div', { class: 'msg-status cancelled' }, h('span', { class: 'stopped' }, 'stopped'), notice, actionButton('retry', 'Retry', { 'aria-label': 'Ask again' }), rerouteControl(m))];
       case 'error': {
         const error = m.error ?? { text: 'Something went wrong.' };
         return [
@@ -202,6 +211,7 @@ export class MessageView {
               { class: 'msg-actions' },
               error.fix ? actionButton('fix', FIX_LABELS[error.fix], { 'data-fix': error.fix }) : undefined,
               actionButton('retry', 'Retry', { 'aria-label': 'Ask again' }),
+              rerouteControl(m),
             ),
           ),
         ];
@@ -212,4 +222,30 @@ export class MessageView {
       }
     }
   }
+}
+
+/** "Ask as…": the same question again, routed as another task (one choice, no typing). */
+function rerouteControl(m: UiMessage): HTMLSelectElement {
+  const select = h(
+    'select',
+    { class: 'reroute', 'data-testid': 'reroute', 'aria-label': 'Ask the same question again as another task', title: 'Ask the same question again as another task' },
+    h('option', { value: '', selected: '' }, 'Ask as…'),
+    ...TASK_TYPES.filter((t) => t !== m.task).map((t) => h('option', { value: t }, TASK_LABELS[t])),
+  );
+  return select;
+}
+
+/** The answer's cost (or, without a price, its tokens), with the token counts on hover. */
+function costPart(m: UiMessage): HTMLElement | undefined {
+  if (!m.usage || m.state === 'streaming' || m.state === 'waiting') return undefined;
+  const tokens = m.usage.promptTokens + m.usage.completionTokens;
+  if (tokens === 0) return undefined;
+  const approx = m.estimated ? '≈' : '';
+  const text = m.cost !== undefined ? `${approx}${formatCost(m.cost)}` : `${approx}${tokens.toLocaleString('en-US')} tokens`;
+  const detail = [
+    `${m.usage.promptTokens.toLocaleString('en-US')} tokens in, ${m.usage.completionTokens.toLocaleString('en-US')} out`,
+    m.cost !== undefined ? `cost ${formatCost(m.cost)}` : 'no price known for this model (add one in switchboard.prices)',
+    m.estimated ? 'estimated: the gateway sent no token counts' : '',
+  ].filter(Boolean);
+  return h('span', { class: 'cost', 'data-testid': 'cost', title: detail.join(' · '), 'aria-label': `Cost: ${detail.join(', ')}` }, text);
 }

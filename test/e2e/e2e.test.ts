@@ -436,6 +436,80 @@ describe('Switchboard end to end (code-server + Chromium)', function () {
     }
   });
 
+  it('13. a Chinese message is routed to translation with its reason shown, and re-routing asks again as another task', async () => {
+    await ensureKey();
+    const question = '请把这句话翻译成英文：明天下午三点在三楼会议室开会';
+    const answer = await ask(question);
+    assert.equal(answer.state, 'done');
+    assert.equal(answer.task, 'translation', 'Auto routing picked translation');
+    assert.equal(answer.model, 'deepseek-v4', 'the translation route answered');
+    assert.match(answer.routeReason ?? '', /^“[^”]+”, \d{2,3}%$/, 'the words that decided and the confidence are shown');
+    assert.match(answer.routeReason ?? '', /翻|译|英文/);
+
+    const before = await chat.assistantCount();
+    await chat.reroute(answer.id, 'general_qa');
+    const again = await chat.waitForAnswer(before);
+    assert.equal(again.state, 'done');
+    assert.equal(again.task, 'general_qa');
+    assert.equal(again.model, 'gpt-5-mini', 'the re-routed question went to the general_qa route');
+    assert.equal(again.routeReason, 're-routed from Translation');
+    const requests = chatRequests(sim);
+    assert.deepEqual(requests.map((r) => r.model), ['deepseek-v4', 'gpt-5-mini']);
+    const asked = (r: RecordedRequest) => (r.body.messages as Array<{ role: string; content: string }>).filter((m) => m.role === 'user').at(-1)?.content;
+    assert.equal(asked(requests[1]!), question, 'the same question was asked again');
+    assert.equal((await chat.messages()).filter((m) => m.role === 'user' && m.text === question).length, 2, 'the question shows again above the new answer');
+  });
+
+  it('14. switching the cost mode changes the model that answers; costs show on answers and in the status bar, and survive a reload', async () => {
+    await ensureKey();
+    const original = readJson(join(wb.userDataDir, 'User', 'settings.json'));
+    const review = async () => {
+      await wb.openFile('review.ts');
+      await wb.selectAllInEditor();
+      const before = await chat.assistantCount();
+      await wb.palette('Switchboard: Review Selection');
+      return chat.waitForAnswer(before);
+    };
+    let failure: unknown;
+    try {
+      await wb.editUserSettings({ ...original, 'switchboard.costMode': 'economy' });
+      chat = await wb.openChat();
+      const cheap = await until('the economy mode to apply', async () => {
+        const a = await review();
+        return a.model === 'gpt-5' ? undefined : a;
+      }, 60_000, 500);
+      assert.equal(cheap.state, 'done');
+      assert.equal(cheap.model, 'qwen3-235b', 'a small review goes to the cheapest economy model');
+      assert.match(cheap.costMode ?? '', /^economy: .+ → qwen3-235b$/, 'the answer says why');
+      assert.match(cheap.cost ?? '', /^[<]?\$\d/, 'the answer shows its cost');
+    } catch (err) {
+      failure = err;
+    }
+    try {
+      await wb.editUserSettings(original);
+      chat = await wb.openChat();
+      const full = await until('quality mode again', async () => {
+        const a = await review();
+        return a.model === 'gpt-5' ? a : undefined;
+      }, 60_000, 500);
+      assert.equal(full.costMode, undefined);
+      const gpt5 = Number(/\$([\d.]+)/.exec(full.cost ?? '')?.[1]);
+      assert.ok(gpt5 > 0, `gpt-5's answer shows a cost (${full.cost})`);
+    } catch (err) {
+      failure ??= err;
+    }
+    if (failure) throw failure;
+
+    const statusText = async () => (await wb.page.locator('.part.statusbar .statusbar-item', { hasText: 'today' }).first().textContent({ timeout: 5_000 })) ?? '';
+    const before = await until('today\'s cost in the status bar', async () => /\$[\d.]+ today/.exec(await statusText().catch(() => ''))?.[0], 10_000);
+    const costs = (await chat.messages()).filter((m) => m.cost).map((m) => m.cost);
+    await wb.reload();
+    chat = await wb.openChat();
+    const after = await until('the status bar after the reload', async () => /\$[\d.]+ today/.exec(await statusText().catch(() => ''))?.[0], 20_000);
+    assert.equal(after, before, "today's total survives a reload");
+    assert.deepEqual((await chat.messages()).filter((m) => m.cost).map((m) => m.cost), costs, 'each answer keeps its cost');
+  });
+
   it('9. HTML, scripts, remote images and javascript: links in a reply render inert and fetch nothing', async () => {
     await ensureKey();
     const capture = await startCapture();

@@ -435,6 +435,12 @@ export interface ShownMessage {
   text: string;
   failoverNote: string | undefined;
   error: string | undefined;
+  /** The task it was routed to (`data-task`) and why, as shown in its header. */
+  task: string;
+  routeReason: string | undefined;
+  /** The cost shown in its header (`$0.0031`), and the cost mode's note when it chose the model. */
+  cost: string | undefined;
+  costMode: string | undefined;
 }
 
 /** The chat panel as the user sees it. */
@@ -463,6 +469,10 @@ export class Chat {
         text: (e.querySelector('.msg-body')?.textContent ?? '') as string,
         failoverNote: e.querySelector('[data-testid=failover-note]')?.textContent ?? undefined,
         error: e.querySelector('[data-testid=error]')?.textContent ?? undefined,
+        task: e.dataset.task ?? '',
+        routeReason: e.querySelector('[data-testid=route-reason]')?.textContent ?? undefined,
+        cost: e.querySelector('[data-testid=cost]')?.textContent ?? undefined,
+        costMode: e.querySelector('[data-testid=cost-mode]')?.textContent ?? undefined,
       })),
     );
   }
@@ -482,6 +492,11 @@ export class Chat {
 
   async assistantCount(): Promise<number> {
     return (await this.messages()).filter((m) => m.role === 'assistant').length;
+  }
+
+  /** Asks the question behind an answer again as another task, with the answer's "Ask as…" control. */
+  async reroute(id: string, task: string): Promise<void> {
+    await this.frame.locator(`[data-testid=message][data-id="${id}"] [data-testid=reroute]`).selectOption(task);
   }
 
   /** Whether the "No API key is set yet" banner shows. */

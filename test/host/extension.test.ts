@@ -49,7 +49,7 @@ describe('Switchboard in a real extension host', function () {
   beforeEach(() => sim.reset());
 
   after(async () => {
-    for (const k of ['baseUrl', 'routes', 'globalFallbacks', 'timeouts.firstTokenMs']) await setUser(k, undefined);
+    for (const k of ['baseUrl', 'routes', 'globalFallbacks', 'timeouts.firstTokenMs', 'costMode']) await setUser(k, undefined);
     await sim.close();
   });
 
@@ -81,7 +81,43 @@ describe('Switchboard in a real extension host', function () {
     assert.equal(answer.state, 'done');
     assert.equal(answer.model, 'claude-sonnet-4');
     assert.deepEqual(answer.failovers.map((f) => [f.from, f.to]), [['gpt-5', 'claude-sonnet-4']]);
-    assert.match(answer.taskReason ?? '', /Code review/);
+    assert.equal(answer.task, 'code_review', 'Auto routing classified the message as a review');
+    assert.match(answer.taskReason ?? '', /“\w+”/, 'the words that decided are shown');
+    assert.ok((answer.confidence ?? 0) > 0.5);
+  });
+
+  it('prices every answer from its usage and counts it in today\'s totals', async () => {
+    const before = t.usage().requests;
+    await t.session.send('What is the capital of Peru?', 'auto', 'auto');
+    const answer = t.session.state().messages.at(-1)!;
+    assert.equal(answer.model, 'gpt-5-mini');
+    assert.ok(answer.usage && answer.usage.promptTokens > 0 && answer.usage.completionTokens > 0);
+    const expected = (answer.usage.promptTokens * 0.25 + answer.usage.completionTokens * 2) / 1e6; // gpt-5-mini, $ per million
+    assert.ok(Math.abs((answer.cost ?? -1) - expected) < 1e-12, `cost ${answer.cost} for ${JSON.stringify(answer.usage)}`);
+    assert.equal(answer.estimated, undefined, 'the simulator sends usage: nothing is estimated');
+    assert.equal(t.usage().requests, before + 1);
+  });
+
+  it('estimates tokens with the tokenizer when the gateway sends no usage, and says so', async () => {
+    sim.setScript('gpt-5-mini', { omitUsage: true });
+    await t.session.send('What is the capital of Chile?', 'general_qa', 'auto');
+    const answer = t.session.state().messages.at(-1)!;
+    assert.equal(answer.estimated, true);
+    assert.ok(answer.usage!.completionTokens > 5, 'the answer text was counted');
+    assert.ok((answer.cost ?? 0) > 0);
+  });
+
+  it('economy cost mode starts a simple review on the cheapest economy model and says why', async () => {
+    await setUser('costMode', 'economy');
+    await until('the cost mode', () => t.settings.snapshot.config.costMode === 'economy');
+    await t.session.send('Please review my function for bugs', 'auto', 'auto');
+    const answer = t.session.state().messages.at(-1)!;
+    assert.equal(answer.model, 'qwen3-235b', 'the cheapest economy model by the price data');
+    assert.match(answer.routeNote ?? '', /^economy: .+ → qwen3-235b$/);
+    await setUser('costMode', undefined);
+    await until('quality again', () => t.settings.snapshot.config.costMode === 'quality');
+    await t.session.send('Please review my function for bugs', 'auto', 'auto');
+    assert.equal(t.session.state().messages.at(-1)!.model, 'gpt-5');
   });
 
   it('applies a settings.json route override without a reload', async () => {

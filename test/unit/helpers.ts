@@ -1,8 +1,13 @@
+import { calcPrice } from '@pydantic/genai-prices';
 import { Gateway } from '../../src/core/gateway';
 import { Health } from '../../src/core/health';
 import { resolveSettings, type RawSettings, type SwitchboardConfig } from '../../src/core/routes';
 import { Router, type RouteRequest, type RouterEvent } from '../../src/core/router';
 import type { Simulator } from '../../sim/server';
+import { PriceBook, type CalcPrice } from '../../src/core/usage/prices';
+
+/** The real price library, as the extension loads it. */
+export const prices = new PriceBook(() => calcPrice as CalcPrice);
 
 /** Short timeouts so fault tests finish quickly; everything else is the default configuration. */
 export function testConfig(values: RawSettings = {}, timeouts = { firstTokenMs: 400, idleMs: 400, rateLimitMaxWaitMs: 3000 }): SwitchboardConfig {
@@ -13,7 +18,7 @@ export function testConfig(values: RawSettings = {}, timeouts = { firstTokenMs: 
 
 export function routerFor(sim: Simulator, config: SwitchboardConfig = testConfig(), health = new Health()): Router {
   const gateway = new Gateway({ baseURL: sim.url, apiKey: sim.apiKey });
-  return new Router({ gateway, config: () => config, health });
+  return new Router({ gateway, config: () => config, health, price: (m) => prices.blended(m), contextWindow: (m) => prices.contextWindow(m) });
 }
 
 export async function collect(router: Router, request: RouteRequest, signal = new AbortController().signal): Promise<RouterEvent[]> {

@@ -1,5 +1,4 @@
 import { strict as assert } from 'node:assert';
-import { classifyText } from '../../src/core/classify';
 import { buildPrompt, continuationMessages } from '../../src/core/tasks';
 
 describe('prompts built by editor actions', () => {
@@ -39,21 +38,4 @@ describe('prompts built by editor actions', () => {
     assert.equal(msgs[1]!.content, 'partial ans');
     assert.match(msgs[2]!.content, /Continue exactly where it stopped/);
   });
-});
-
-describe('chat text classification', () => {
-  const cases: Array<[string, string]> = [
-    ['Translate this paragraph into French', 'translation'],
-    ['Can you review my function for bugs?', 'code_review'],
-    ['Solve for x: 3x + 2 = 11', 'math_reasoning'],
-    ['Summarize this article in three bullet points', 'summarization'],
-    ['Write a haiku about autumn', 'creative_writing'],
-    ['Load this CSV into a pandas dataframe and plot it', 'data_analysis'],
-    ['Write a function that parses ISO dates', 'code_generation'],
-    ['What is the capital of Peru?', 'general_qa'],
-  ];
-  for (const [text, task] of cases) {
-    it(`routes "${text}" to ${task}`, () => assert.equal(classifyText(text).task, task));
-  }
-  it('says why it chose a task', () => assert.match(classifyText('please translate').reason, /translate/));
 });

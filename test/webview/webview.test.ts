@@ -68,7 +68,7 @@ describe('chat webview (Chromium)', function () {
         state: state({
           messages: [
             msg({ id: 'u1', role: 'user', text: 'Explain <b>this</b>\n**not markdown**' }),
-            msg({ id: 'a1', role: 'assistant', text: 'It **routes** requests.', model: 'gpt-5-mini', task: 'general_qa', taskReason: 'General Q&A: a question' }),
+            msg({ id: 'a1', role: 'assistant', text: 'It **routes** requests.', model: 'gpt-5-mini', task: 'general_qa', taskReason: 'chosen in the task picker' }),
           ],
         }),
       });
@@ -82,9 +82,8 @@ describe('chat webview (Chromium)', function () {
       assert.equal(await messages.nth(0).locator('.msg-body').textContent(), 'Explain <b>this</b>\n**not markdown**');
       assert.equal(await messages.nth(0).locator('b, strong').count(), 0);
       assert.equal(await messages.nth(1).locator('strong').textContent(), 'routes');
-      const task = messages.nth(1).locator('.msg-header .task');
-      assert.equal(await task.textContent(), 'General Q&A');
-      assert.equal(await task.getAttribute('title'), 'General Q&A: a question');
+      assert.equal(await messages.nth(1).locator('.msg-header .task').textContent(), 'General Q&A');
+      assert.equal(await messages.nth(1).getByTestId('route-reason').textContent(), 'chosen in the task picker');
       assert.equal(await page.locator('.messages').getAttribute('aria-live'), 'polite');
     });
 
@@ -236,6 +235,34 @@ describe('chat webview (Chromium)', function () {
         { type: 'copy', text: code },
         { type: 'insert', text: code },
       ]);
+    });
+
+    it('shows why Auto routing chose the task, with its confidence, and re-routes in one choice', async () => {
+      await hostSend(page, {
+        type: 'snapshot',
+        state: state({
+          messages: [
+            msg({ id: 'u1', role: 'user', text: '请把这句话翻译成英文：明天开会' }),
+            msg({ id: 'a1', role: 'assistant', text: 'We meet tomorrow.', model: 'deepseek-v4', task: 'translation', taskReason: '“翻译”', confidence: 0.94 }),
+            msg({ id: 'a2', role: 'assistant', text: '…', state: 'streaming', task: 'general_qa', taskReason: 'unsure (31% data analysis)' }),
+          ],
+        }),
+      });
+      const answer = message(page, 'a1');
+      assert.equal(await answer.getAttribute('data-task'), 'translation');
+      assert.equal(await answer.locator('.msg-header .task').textContent(), 'Translation');
+      assert.equal(await answer.getByTestId('route-reason').textContent(), '“翻译”, 94%');
+      assert.equal(await message(page, 'a2').getByTestId('route-reason').textContent(), 'unsure (31% data analysis)');
+      // No re-route while an answer is still streaming.
+      assert.equal(await message(page, 'a2').getByTestId('reroute').count(), 0);
+      const reroute = answer.getByTestId('reroute');
+      assert.equal(await reroute.getAttribute('aria-label'), 'Ask the same question again as another task');
+      const options = await reroute.locator('option').allTextContents();
+      assert.ok(!options.includes('Translation'), 'the current task is not offered again');
+      assert.equal(options.length, 8); // the prompt and the seven other tasks
+      await reroute.selectOption('general_qa');
+      assert.deepEqual((await postedOf(page, 'reroute'))[0], { type: 'reroute', id: 'a1', task: 'general_qa' });
+      assert.equal(await reroute.inputValue(), '', 'the control resets to its prompt');
     });
 
     it('offers "Replace comment" on a replaceable answer', async () => {

@@ -1,0 +1,468 @@
+/**
+ * Free chat text → task type, with a confidence and the words that decided it. A linear model over
+ * character n-grams and words, trained by data/tasks/train.py; `features()` there and the extraction
+ * here are one specification (data/tasks/model-check.json proves they agree on every held-out prompt).
+ * No `vscode` import and no training code at run time.
+ */
+import { TASK_TYPES, type TaskType } from '../tasks';
+
+/**
+ * Below this probability the classifier says it is unsure and the message goes to general_qa, the
+ * route that answers anything reasonably. On the held-out split about 2% of messages fall below it,
+ * and the best guess for those is right only about 4 times in 10 (above it: 92%).
+ */
+export const UNSURE_BELOW = 0.4;
+
+export interface TaskGuess {
+  task: TaskType;
+  /** The model's probability for its best task, 0 to 1. */
+  confidence: number;
+  /** Why, in a few words: `“翻译”`, `“limerick”`, `pasted code`; when unsure, what it would have chosen. */
+  reason: string;
+  /** True when the best task was below UNSURE_BELOW and general_qa was used instead. */
+  unsure: boolean;
+  /** The best task before the unsure rule applied. */
+  best: TaskType;
+}
+
+/** What the editor adds to the message: selected code or an attached file counts as pasted code. */
+export interface ClassifyContext {
+  code?: string;
+  languageId?: string;
+}
+
+/** The shipped weights file (src/core/routing/classifier.json), written by data/tasks/train.py. */
+export interface ClassifierData {
+  format: 'switchboard-task-classifier/1';
+  corpusSha256: string;
+  features: { minN: number; maxN: number; head: number; tail: number; maxCodeWords: number };
+  labels: string[];
+  /** Feature strings, one per line; `\0`-prefixed ones are words and markers, the rest n-grams. */
+  vocab: string;
+  idf: { lo: number; hi: number; q: string };
+  scales: number[];
+  intercepts: number[];
+  /** int8, feature-major: the weights of feature i for every task are adjacent. */
+  weights: string;
+}
+
+const FENCE = /```([^\n`]*)\n[\s\S]*?(?:```|$)/g;
+const WORD_EDGE = /^[^\p{L}\p{N}_]+|[^\p{L}\p{N}_]+$/gu;
+const isAsciiWordChar = (c: number) => (c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <= 0x39) || c === 0x5f || (c >= 0x41 && c <= 0x5a);
+/** A word without leading and trailing punctuation (train.py's WORD_EDGE); the regex only when an edge needs it. */
+function trimWord(w: string): string {
+  return isAsciiWordChar(w.charCodeAt(0)) && isAsciiWordChar(w.charCodeAt(w.length - 1)) ? w : w.replace(WORD_EDGE, '');
+}
+const CODE_WORD = /[a-z_]+/g;
+const DIFF_LINE = /^[+-](?![+-])/;
+const TRACE = /traceback|exception|error|panic|^\s+at /m;
+const DIGIT = /\p{Nd}/u;
+const LETTER = /\p{L}/u;
+
+/** What a fenced block looks like (train.py's block_shape): diff, trace, numbers, prose, code or empty. */
+export function blockShape(block: string): string {
+  const nl = block.indexOf('\n');
+  const body = nl >= 0 ? block.slice(nl + 1) : '';
+  const lines = body.split('\n').filter((l) => l.trim() && !l.startsWith('```'));
+  if (!lines.length) return 'empty';
+  if (lines.filter((l) => DIFF_LINE.test(l)).length * 3 >= lines.length) return 'diff';
+  if (TRACE.test(body)) return 'trace';
+  const chars = Array.from(lines.join(''));
+  let digits = 0;
+  let symbols = 0;
+  let letters = 0;
+  for (const c of chars) {
+    if (DIGIT.test(c)) digits++;
+    else if ('{}();=<>[]'.includes(c)) symbols++;
+    else if (LETTER.test(c)) letters++;
+  }
+  if (digits * 4 >= chars.length) return 'numbers';
+  if (symbols * 40 < chars.length && letters * 2 > chars.length) return 'prose';
+  return 'code';
+}
+const MARK = '\u0000';
+/** Words are split on exactly these (train.py's WS). */
+const WS = /[ \t\n\r\f\v\u00a0\u1680\u2000-\u200b\u2028\u2029\u202f\u205f\u3000\ufeff]+/;
+const SPACE = 0x20;
+/** Evidence that belongs to no prose word. */
+const IN_CODE = -1;
+const NOWHERE = -2;
+
+function decode(b64: string): Uint8Array {
+  const bin = atob(b64);
+  const out = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+  return out;
+}
+
+function codePoints(s: string): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < s.length; i++) {
+    const c = s.codePointAt(i)!;
+    if (c > 0xffff) i++;
+    out.push(c);
+  }
+  return out;
+}
+
+/** The first `head` and last `tail` code points of `s` joined by a space, as Python's s[:head] + ' ' + s[-tail:]. */
+function headTail(s: string, head: number, tail: number): string {
+  if (s.length <= head + tail) return s; // fewer code units than that: fewer code points too
+  const cps = codePoints(s);
+  if (cps.length <= head + tail) return s;
+  return `${String.fromCodePoint(...cps.slice(0, head))} ${String.fromCodePoint(...cps.slice(-tail))}`;
+}
+
+/**
+ * An open-addressing hash table from a non-negative int32 key to an int32 value, for the n-gram
+ * trie: far faster than a Map on the hot path (thousands of look-ups per message).
+ */
+class IntTable {
+  /** Key and value side by side, so a look-up touches one cache line. */
+  private readonly slots: Int32Array;
+  private readonly mask: number;
+  /** Fibonacci hashing: the top bits of key × 2^32/φ, so keys that differ only in high bits spread too. */
+  private readonly shift: number;
+  constructor(entries: Iterable<[number, number]>, count: number) {
+    let size = 16;
+    let bits = 4;
+    while (size < count * 2) {
+      size *= 2;
+      bits++;
+    }
+    this.slots = new Int32Array(size * 2).fill(-1);
+    this.mask = size - 1;
+    this.shift = 32 - bits;
+    for (const [key, value] of entries) {
+      let i = Math.imul(key, 0x9e3779b1) >>> this.shift;
+      while (this.slots[2 * i] !== -1) i = (i + 1) & this.mask;
+      this.slots[2 * i] = key;
+      this.slots[2 * i + 1] = value;
+    }
+  }
+  get(key: number): number {
+    const { slots, mask } = this;
+    for (let i = Math.imul(key, 0x9e3779b1) >>> this.shift; ; i = (i + 1) & mask) {
+      const k = slots[2 * i]!;
+      if (k === key) return slots[2 * i + 1]!;
+      if (k === -1) return -1;
+    }
+  }
+}
+
+/**
+ * Per message, which features fired and where: parallel arrays, one entry per firing (feature index,
+ * prose word or IN_CODE / NOWHERE, the n-gram's first code point in that word, its length).
+ * Scratch buffers owned by the classifier, grown when a message needs more.
+ */
+class Firings {
+  length = 0;
+  feature = new Int32Array(4096);
+  word = new Int32Array(4096);
+  start = new Int16Array(4096);
+  n = new Int8Array(4096);
+  text: string[] = [];
+
+  add(f: number, word: number, start: number, n: number): void {
+    if (this.length === this.feature.length) this.grow();
+    const i = this.length++;
+    this.feature[i] = f;
+    this.word[i] = word;
+    this.start[i] = start;
+    this.n[i] = n;
+  }
+
+  private grow(): void {
+    const size = this.feature.length * 2;
+    const copy = <T extends Int32Array | Int16Array | Int8Array>(a: T, b: T): T => (b.set(a), b);
+    this.feature = copy(this.feature, new Int32Array(size));
+    this.word = copy(this.word, new Int32Array(size));
+    this.start = copy(this.start, new Int16Array(size));
+    this.n = copy(this.n, new Int8Array(size));
+  }
+}
+
+/** A trained task classifier. Build it once from the weights file; classify() is pure and takes microseconds. */
+export class TaskClassifier {
+  readonly corpusSha256: string;
+  private readonly labels: TaskType[];
+  private readonly spec: ClassifierData['features'];
+  /** Code point → a small id (1…), for the characters any n-gram of the vocabulary uses. */
+  private readonly alphabet = new Map<number, number>();
+  /** The n-grams as a trie: (node × alphabet size + character id) → child node; the root is node 0. */
+  private readonly trie: IntTable;
+  private readonly width: number;
+  /** The feature index a trie node completes, or -1. */
+  private readonly nodeFeature: Int32Array;
+  private readonly named = new Map<string, number>();
+  /** Word features by the bare word, and word pairs by first then second word: no string building per look-up. */
+  private readonly wordIndex = new Map<string, number>();
+  private readonly pairIndex = new Map<string, Map<string, number>>();
+  private readonly idf: Float64Array;
+  /** Weights already multiplied by their task's scale: feature-major. */
+  private readonly w: Float64Array;
+  /** Each feature's mean weight over the tasks, for the evidence. */
+  private readonly meanW: Float64Array;
+  private readonly intercepts: number[];
+  /** Scratch, per message: firings per feature, then its normalised TF-IDF value (reset after use). */
+  private readonly counts: Float64Array;
+  private readonly xs: Float64Array;
+  private readonly fired = new Firings();
+  /** Character ids of the Basic Multilingual Plane, by code point (0: in no n-gram); others in `alphabet`. */
+  private readonly bmp = new Uint16Array(0x10000);
+  /** Scratch: one word's character ids with its padding. */
+  private ids = new Int32Array(1024);
+
+  constructor(data: ClassifierData) {
+    if (data.format !== 'switchboard-task-classifier/1') throw new Error(`unknown classifier format ${String(data.format)}`);
+    for (const l of data.labels) if (!(TASK_TYPES as readonly string[]).includes(l)) throw new Error(`classifier label ${l} is not a task type`);
+    this.labels = data.labels as TaskType[];
+    this.corpusSha256 = data.corpusSha256;
+    this.spec = data.features;
+    const vocab = data.vocab.split('\n');
+    const grams: Array<[number[], number]> = [];
+    vocab.forEach((f, i) => {
+      if (f.startsWith(`${MARK}w:`)) {
+        this.wordIndex.set(f.slice(3), i);
+        return;
+      }
+      if (f.startsWith(`${MARK}b:`)) {
+        // Words never contain a space, so the first space splits the pair.
+        const pair = f.slice(3);
+        const space = pair.indexOf(' ');
+        const first = pair.slice(0, space);
+        let seconds = this.pairIndex.get(first);
+        if (!seconds) this.pairIndex.set(first, (seconds = new Map()));
+        seconds.set(pair.slice(space + 1), i);
+        return;
+      }
+      if (f.startsWith(MARK)) {
+        this.named.set(f, i);
+        return;
+      }
+      const cps = codePoints(f);
+      for (const c of cps) if (!this.alphabet.has(c)) this.alphabet.set(c, this.alphabet.size + 1);
+      grams.push([cps, i]);
+    });
+    if (this.alphabet.size >= 0xffff) throw new Error('classifier alphabet too large');
+    for (const [c, id] of this.alphabet) if (c <= 0xffff) this.bmp[c] = id;
+    this.width = this.alphabet.size + 1;
+    const maxNodes = 1 + grams.reduce((n, [cps]) => n + cps.length, 0);
+    if (maxNodes * this.width > 0x7fffffff) throw new Error('classifier vocabulary too large for its n-gram table');
+    const edges = new Map<number, number>();
+    const nodeFeature = new Int32Array(maxNodes).fill(-1);
+    for (const [cps, i] of grams) {
+      let node = 0;
+      for (const c of cps) {
+        const key = node * this.width + this.alphabet.get(c)!;
+        let child = edges.get(key);
+        if (child === undefined) edges.set(key, (child = edges.size + 1));
+        node = child;
+      }
+      nodeFeature[node] = i;
+    }
+    this.trie = new IntTable(edges, edges.size);
+    this.nodeFeature = nodeFeature;
+
+    const k = this.labels.length;
+    const q = decode(data.idf.q);
+    this.idf = Float64Array.from(q, (v) => data.idf.lo + (v * (data.idf.hi - data.idf.lo)) / 255);
+    const raw = decode(data.weights);
+    const w8 = new Int8Array(raw.buffer, raw.byteOffset, raw.byteLength);
+    if (this.idf.length !== vocab.length || w8.length !== vocab.length * k || data.scales.length !== k) throw new Error('classifier weights do not match its vocabulary');
+    this.w = Float64Array.from(w8, (v, j) => v * data.scales[j % k]!);
+    this.meanW = new Float64Array(vocab.length);
+    for (let f = 0; f < vocab.length; f++) {
+      for (let c = 0; c < k; c++) this.meanW[f]! += this.w[f * k + c]! / k;
+    }
+    this.intercepts = data.intercepts;
+    this.counts = new Float64Array(vocab.length);
+    this.xs = new Float64Array(vocab.length);
+  }
+
+  /** Guesses the task of a chat message, with its confidence and the words that decided it. */
+  classify(text: string, context: ClassifyContext = {}): TaskGuess {
+    const { probs, touched } = this.score(text, context);
+    try {
+      let top = 0;
+      for (let c = 1; c < probs.length; c++) if (probs[c]! > probs[top]!) top = c;
+      const best = this.labels[top]!;
+      const confidence = probs[top]!;
+      if (confidence < UNSURE_BELOW && best !== 'general_qa') {
+        return { task: 'general_qa', best, confidence, unsure: true, reason: `unsure (${Math.round(confidence * 100)}% ${best.replace('_', ' ')})` };
+      }
+      return { task: best, best, confidence, unsure: false, reason: this.explain(top) };
+    } finally {
+      this.reset(touched);
+    }
+  }
+
+  /** Probabilities per task, in `taskOrder`. */
+  probabilities(text: string, context: ClassifyContext = {}): number[] {
+    const { probs, touched } = this.score(text, context);
+    this.reset(touched);
+    return probs;
+  }
+
+  /** The order of the tasks in `probabilities()`. */
+  get taskOrder(): readonly TaskType[] {
+    return this.labels;
+  }
+
+  /** Leaves `counts` (firings) and `xs` (values) filled for the touched features; reset() clears them. */
+  private score(text: string, context: ClassifyContext): { probs: number[]; touched: number[] } {
+    const full = context.code ? `${text}\n\`\`\`${context.languageId ?? ''}\n${context.code}\n\`\`\`` : text;
+    this.extract(full);
+    const { counts, xs, idf, w } = this;
+    const feature = this.fired.feature;
+    const n = this.fired.length;
+    const touched: number[] = [];
+    for (let j = 0; j < n; j++) {
+      const f = feature[j]!;
+      if (counts[f]!++ === 0) touched.push(f);
+    }
+    let norm = 0;
+    for (let t = 0; t < touched.length; t++) {
+      const f = touched[t]!;
+      const c = counts[f]!;
+      const v = (c === 1 ? 1 : 1 + Math.log(c)) * idf[f]!;
+      xs[f] = v;
+      norm += v * v;
+    }
+    const inv = 1 / Math.sqrt(norm);
+    const k = this.labels.length;
+    const s = Float64Array.from(this.intercepts);
+    for (let t = 0; t < touched.length; t++) {
+      const f = touched[t]!;
+      const x = (xs[f] = xs[f]! * inv);
+      const base = f * k;
+      for (let c = 0; c < k; c++) s[c] = s[c]! + x * w[base + c]!;
+    }
+    let max = -Infinity;
+    for (let c = 0; c < k; c++) max = Math.max(max, s[c]!);
+    const e = Array.from(s, (v) => Math.exp(v - max));
+    const sum = e.reduce((a, b) => a + b, 0);
+    return { probs: e.map((v) => v / sum), touched };
+  }
+
+  private reset(touched: number[]): void {
+    for (const f of touched) this.counts[f] = this.xs[f] = 0;
+  }
+
+  /** train.py's features(), recording in `fired` only the features in the vocabulary and where each came from. */
+  private extract(text: string): void {
+    const fired = this.fired;
+    fired.length = 0;
+    const named = (f: string, word: number) => {
+      const i = this.named.get(f);
+      if (i !== undefined) fired.add(i, word, 0, 0);
+    };
+    const t = text.normalize('NFKC').toLowerCase();
+    const blocks = t.includes('```') ? Array.from(t.matchAll(FENCE)) : [];
+    const { head, tail, minN, maxN, maxCodeWords } = this.spec;
+    const prose = headTail(blocks.length ? t.replace(FENCE, ' ') : t, head, tail);
+    const words = prose.split(WS).filter(Boolean);
+    fired.text = words;
+
+    // Character n-grams of each word padded with one space each side, walked down the trie.
+    let size = 0;
+    const { trie, width, nodeFeature, bmp } = this;
+    if (this.ids.length < prose.length + 2) this.ids = new Int32Array(prose.length + 2);
+    const ids = this.ids;
+    for (let wi = 0; wi < words.length; wi++) {
+      const word = words[wi]!;
+      let len = 0;
+      ids[len++] = bmp[SPACE]!;
+      for (let i = 0; i < word.length; i++) {
+        const c = word.charCodeAt(i);
+        if (c >= 0xd800 && c <= 0xdbff && i + 1 < word.length) {
+          ids[len++] = this.alphabet.get(word.codePointAt(i)!) ?? 0;
+          i++;
+        } else {
+          ids[len++] = bmp[c]!;
+        }
+      }
+      ids[len++] = bmp[SPACE]!;
+      size += len - 2;
+      for (let i = 0; i < len; i++) {
+        let node = 0;
+        for (let n = 1; n <= maxN && i + n <= len; n++) {
+          const id = ids[i + n - 1]!;
+          if (id === 0) break; // a character no n-gram of the vocabulary has
+          node = trie.get(node * width + id);
+          if (node < 0) break;
+          const f = nodeFeature[node]!;
+          if (f >= 0 && n >= minN) fired.add(f, wi, i - 1, n);
+        }
+      }
+    }
+    // Whole words and word pairs, without surrounding punctuation.
+    let previous: Map<string, number> | undefined;
+    for (let wi = 0; wi < words.length; wi++) {
+      const c = trimWord(words[wi]!);
+      if (!c) continue;
+      const w = this.wordIndex.get(c);
+      if (w !== undefined) fired.add(w, wi, 0, 0);
+      const pair = previous?.get(c);
+      if (pair !== undefined) fired.add(pair, wi, 0, 0);
+      previous = this.pairIndex.get(c);
+    }
+    if (blocks.length) {
+      named(`${MARK}code`, IN_CODE);
+      for (const m of blocks) {
+        const lang = m[1]!.trim().split(' ')[0];
+        if (lang) named(`${MARK}lang:${lang}`, IN_CODE);
+      }
+      let left = maxCodeWords;
+      for (const m of blocks) {
+        for (const w of m[0].match(CODE_WORD) ?? []) {
+          if (left-- <= 0) break;
+          named(`${MARK}c:${w}`, IN_CODE);
+        }
+      }
+      for (const m of blocks) named(`${MARK}shape:${blockShape(m[0])}`, IN_CODE);
+    }
+    const bucket = size === 0 ? 0 : size < 20 ? 1 : size < 80 ? 2 : size < 300 ? 3 : 4;
+    named(`${MARK}len:${bucket}`, NOWHERE);
+  }
+
+  /** The prose word (or, inside a long run without spaces, the n-gram) that pushed hardest towards `top`. */
+  private explain(top: number): string {
+    const k = this.labels.length;
+    const ev = this.fired;
+    // How much more a feature favours `top` than the average task, per firing.
+    const pulls = new Float64Array(ev.length);
+    for (let j = 0; j < ev.length; j++) {
+      const f = ev.feature[j]!;
+      pulls[j] = (this.xs[f]! * (this.w[f * k + top]! - this.meanW[f]!)) / this.counts[f]!;
+    }
+    // Index 0 collects the evidence in code; word w is at w + 1; NOWHERE (the length marker) is left out.
+    const byWord = new Float64Array(ev.text.length + 1);
+    for (let j = 0; j < ev.length; j++) {
+      const w = ev.word[j]!;
+      if (w !== NOWHERE) byWord[w + 1] = byWord[w + 1]! + pulls[j]!;
+    }
+    let best = NOWHERE;
+    let bestScore = 0;
+    for (let i = 0; i < byWord.length; i++) {
+      if (byWord[i]! > bestScore) {
+        best = i - 1;
+        bestScore = byWord[i]!;
+      }
+    }
+    if (best === IN_CODE) return 'pasted code';
+    const word = ev.text[best];
+    if (!word) return 'overall wording';
+    // A long run without spaces (Chinese, Japanese) is a sentence, not a word: quote its strongest n-gram.
+    const cps = codePoints(word);
+    if (cps.length > 16) {
+      let gram = -1;
+      for (let j = 0; j < ev.length; j++) if (ev.word[j] === best && ev.n[j]! >= 2 && (gram < 0 || pulls[j]! > pulls[gram]!)) gram = j;
+      if (gram >= 0) {
+        const quoted = String.fromCodePoint(...cps.slice(Math.max(0, ev.start[gram]!), ev.start[gram]! + ev.n[gram]!)).replace(WORD_EDGE, '');
+        if (quoted) return `“${quoted}”`;
+      }
+    }
+    return `“${trimWord(word)}”`;
+  }
+}

@@ -1,0 +1,130 @@
+import { strict as assert } from 'node:assert';
+import { readFileSync } from 'node:fs';
+import { CHECK_FILE, MODEL_FILE, isHeldOut, loadCorpus } from '../../data/tasks/corpus';
+import { TaskClassifier, UNSURE_BELOW, type ClassifierData } from '../../src/core/routing/classify';
+
+const data = JSON.parse(readFileSync(MODEL_FILE, 'utf8')) as ClassifierData;
+const check = JSON.parse(readFileSync(CHECK_FILE, 'utf8')) as {
+  corpusSha256: string;
+  testPercent: number;
+  accuracy: Record<string, number>;
+  predictions: Record<string, [string, number]>;
+};
+const classifier = new TaskClassifier(data);
+const corpus = loadCorpus();
+const heldOut = corpus.prompts.filter((p) => isHeldOut(p.text, check.testPercent));
+
+describe('chat task classifier: the shipped weights', () => {
+  it('were trained on the corpus as it is now (run `npm run train:classifier` after changing data/tasks/prompts)', () => {
+    assert.equal(data.corpusSha256, corpus.sha256, 'src/core/routing/classifier.json is stale');
+    assert.equal(check.corpusSha256, corpus.sha256, 'data/tasks/model-check.json is stale');
+  });
+
+  it('give in TypeScript the same task and confidence as the training script, for every held-out prompt', () => {
+    assert.equal(Object.keys(check.predictions).length, heldOut.length);
+    const wrong = heldOut.flatMap((p) => {
+      const expected = check.predictions[p.hash];
+      const probs = classifier.probabilities(p.text);
+      const top = probs.indexOf(Math.max(...probs));
+      const got: [string, number] = [data.labels[top]!, Math.max(...probs)];
+      return expected && expected[0] === got[0] && Math.abs(expected[1] - got[1]) < 1e-5 ? [] : [`${JSON.stringify(p.text.slice(0, 50))}: python ${expected}, ts ${got}`];
+    });
+    assert.deepEqual(wrong.slice(0, 5), []);
+  });
+
+  // A floor against regressions; the goal (95%) is tracked by `npm run bench -- classify`.
+  it('route at least 90% of held-out prompts, and of the Chinese ones, to their labelled task', () => {
+    const rate = (ps: typeof heldOut) => ps.filter((p) => classifier.classify(p.text).best === p.task).length / ps.length;
+    const all = rate(heldOut);
+    const zh = rate(heldOut.filter((p) => p.lang === 'zh'));
+    assert.ok(all >= 0.9, `held-out accuracy ${all.toFixed(3)}`);
+    assert.ok(zh >= 0.9, `held-out Chinese accuracy ${zh.toFixed(3)}`);
+  });
+});
+
+describe('chat task classifier: messages a user types', () => {
+  // Written for this test, not taken from the corpus: the failures of the old keyword rules and the
+  // hard cases the labelling rules decide.
+  const cases: Array<[string, string]> = [
+    ['Implement a min-heap with push, pop and peek in TypeScript', 'code_generation'],
+    ['帮我检查一下这段代码有没有问题\n```js\nfor (var i = 0; i <= arr.length; i++) sum += arr[i]\n```', 'code_review'],
+    ['a limerick about a cat who deletes the production database', 'creative_writing'],
+    ['find anomalies in this time series\n```\n2024-01-01,120\n2024-01-02,118\n2024-01-03,960\n2024-01-04,121\n```', 'data_analysis'],
+    ['解这个一元二次方程：x² - 7x + 12 = 0', 'math_reasoning'],
+    ['can you recap what we talked about so far?', 'summarization'],
+    ['review this translation function\n```python\ndef translate(key, lang):\n    return STRINGS[lang][key]\n```', 'code_review'],
+    ['summarise this diff\n```diff\n-const retries = 3\n+const retries = 5\n```', 'summarization'],
+    ["what's wrong with my useEffect? it runs forever\n```jsx\nuseEffect(() => { setCount(count + 1) })\n```", 'code_review'],
+    ['explain the math behind softmax', 'general_qa'],
+    ['solve 3x + 7 = 22 and show the steps', 'math_reasoning'],
+    ['请把这句话翻译成英文：明天下午三点开会', 'translation'],
+    ['What is the difference between a process and a thread?', 'general_qa'],
+  ];
+  for (const [text, task] of cases) {
+    it(`routes ${JSON.stringify(text.split('\n')[0])} to ${task}`, () => {
+      const g = classifier.classify(text);
+      assert.equal(g.task, task, `${g.best} ${(g.confidence * 100).toFixed(0)}% ${g.reason}`);
+    });
+  }
+
+  it('says which words decided, with a confidence: a Chinese request to translate quotes 翻译 or 英文', () => {
+    const g = classifier.classify('请把这句话翻译成英文：明天下午三点开会');
+    assert.equal(g.task, 'translation');
+    assert.match(g.reason, /^“[^”]*(翻译|英文)[^”]*”$/);
+    assert.ok(g.confidence > UNSURE_BELOW && g.confidence <= 1);
+  });
+
+  it('quotes the English word that decided', () => {
+    const g = classifier.classify('Could you translate this sentence into German: the build is green');
+    assert.equal(g.task, 'translation');
+    assert.match(g.reason, /“(translate|german)”/i);
+  });
+
+  it('counts selected code as a signal: "why?" alone is a question, "why?" about code is a review, "what does it do?" an explanation', () => {
+    const code = 'function total(items) {\n  let sum;\n  for (const i of items) sum += i.price;\n  return sum;\n}';
+    const withCode = { code, languageId: 'javascript' };
+    assert.equal(classifier.classify('why does this return NaN?').task, 'general_qa');
+    assert.equal(classifier.classify('why does this return NaN?', withCode).task, 'code_review');
+    assert.equal(classifier.classify('what does this do?', withCode).task, 'general_qa');
+  });
+});
+
+describe('chat task classifier: the unsure rule', () => {
+  // A two-feature, three-task model whose probabilities the test controls: "aaa" points at translation
+  // with a strength of `weight`.
+  const tiny = (weight: number): ClassifierData => {
+    const labels = ['translation', 'general_qa', 'summarization'];
+    const vocab = [' a', 'a'];
+    const w = new Int8Array([127, 0, 0, 127, 0, 0]); // feature-major: one weight per task for each feature
+    return {
+      format: 'switchboard-task-classifier/1',
+      corpusSha256: 'test',
+      features: { minN: 1, maxN: 2, head: 600, tail: 300, maxCodeWords: 50 },
+      labels,
+      vocab: vocab.join('\n'),
+      idf: { lo: 1, hi: 1, q: Buffer.from([0, 0]).toString('base64') },
+      scales: [weight / 127, 1, 1],
+      intercepts: [0, 0, 0],
+      weights: Buffer.from(w.buffer).toString('base64'),
+    };
+  };
+
+  it(`sends a message to general_qa and says so when the best task is below ${UNSURE_BELOW * 100}%`, () => {
+    const g = new TaskClassifier(tiny(0.1)).classify('aaa');
+    assert.equal(g.best, 'translation');
+    assert.ok(g.confidence < UNSURE_BELOW);
+    assert.equal(g.task, 'general_qa');
+    assert.equal(g.unsure, true);
+    assert.match(g.reason, /unsure/);
+  });
+
+  it('keeps the task when it is confident', () => {
+    const g = new TaskClassifier(tiny(5)).classify('aaa');
+    assert.equal(g.task, 'translation');
+    assert.equal(g.unsure, false);
+  });
+
+  it('refuses weights whose labels are not task types', () => {
+    assert.throws(() => new TaskClassifier({ ...tiny(1), labels: ['translation', 'poetry', 'general_qa'] }), /poetry/);
+  });
+});
