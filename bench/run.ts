@@ -4,6 +4,7 @@ import { statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { measureClassify } from './classify';
 import { measureCore } from './core';
+import { measureCost } from './cost';
 import { measureHost } from './host';
 import { measureRender } from './render';
 
@@ -52,6 +53,16 @@ async function main() {
     results.classify_p50_us = c.classify_p50_us;
     results.classifier_load_ms = c.classifier_load_ms;
     results.classify_heldout_n = c.classify_heldout_n;
+  }
+
+  if (want('cost')) {
+    const c = await measureCost((l) => console.log(`  ${l}`));
+    add('economy_cost_ratio', c.economy_cost_ratio, '< 0.4', c.economy_cost_ratio < 0.4);
+    add('economy_premium_share', c.economy_premium_share, 'report', true);
+    results.balanced_cost_ratio = c.balanced_cost_ratio;
+    results.quality_premium_share = c.quality_premium_share;
+    results.cost_requests = c.cost_requests;
+    results.quality_cost_usd = c.quality_cost_usd;
   }
 
   if (want('bundle')) {
