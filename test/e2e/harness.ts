@@ -324,6 +324,9 @@ export class Workbench {
     await this.page.keyboard.press('Control+A');
     // One line and one input event: no auto-closing brackets or auto-indent get in the way.
     await this.page.keyboard.insertText(JSON.stringify(next));
+    // Whatever the editor added after the cursor (an auto-closed bracket) goes, so the file is exactly `next`.
+    await this.page.keyboard.press('Control+Shift+End');
+    await this.page.keyboard.press('Delete');
     await this.page.keyboard.press('Control+S');
     await until('settings.json to be saved', async () => (await this.page.locator('.tabs-container .tab.active.dirty').count()) === 0, 10_000);
     await this.palette('View: Close Editor');
