@@ -56,5 +56,10 @@ function totalText(t: UsageTotals): string {
 function describe(t: UsageTotals): string {
   const tokens = t.promptTokens + t.completionTokens;
   const notes = [t.estimated ? 'some tokens estimated' : '', t.unpriced ? 'some models have no price' : ''].filter(Boolean);
-  return `${totalText(t)} · ${t.requests} answer${t.requests === 1 ? '' : 's'} · ${tokens.toLocaleString('en-US')} tokens${notes.length ? ` (${notes.join('; ')})` : ''}`;
+  return `${totalText(t)} · ${t.requests} answer${t.requests === 1 ? '' : 's'} · ${thousands(tokens)} tokens${notes.length ? ` (${notes.join('; ')})` : ''}`;
+}
+
+/** 12345 → `12,345`, without Intl (whose first use costs milliseconds at activation). */
+function thousands(n: number): string {
+  return String(Math.round(n)).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
 }
