@@ -1,7 +1,7 @@
 /** The chat task classifier on the held-out split it never trained on: accuracy, latency and size. */
-import { readFileSync, statSync } from 'node:fs';
-import { CHECK_FILE, MODEL_FILE, isHeldOut, loadCorpus } from '../data/tasks/corpus';
-import { TaskClassifier, type ClassifierData } from '../src/core/routing/classify';
+import { statSync } from 'node:fs';
+import { MODEL_FILE, heldOutPrompts, readClassifierData } from '../data/tasks/corpus';
+import { TaskClassifier } from '../src/core/routing/classify';
 import { round } from './stats';
 
 export interface ClassifyResults {
@@ -16,11 +16,9 @@ export interface ClassifyResults {
 
 export function measureClassify(log: (line: string) => void): ClassifyResults {
   const t0 = performance.now();
-  const data = JSON.parse(readFileSync(MODEL_FILE, 'utf8')) as ClassifierData;
-  const classifier = new TaskClassifier(data);
+  const classifier = new TaskClassifier(readClassifierData());
   const loadMs = performance.now() - t0;
-  const { testPercent } = JSON.parse(readFileSync(CHECK_FILE, 'utf8')) as { testPercent: number };
-  const heldOut = loadCorpus().prompts.filter((p) => isHeldOut(p.text, testPercent));
+  const heldOut = heldOutPrompts();
 
   const byLang = new Map<string, [number, number]>();
   const confusion = new Map<string, number>();

@@ -4,13 +4,12 @@
  * with the price library from the simulator's usage. Quality, balanced and economy side by side.
  */
 import { calcPrice } from '@pydantic/genai-prices';
-import { readFileSync } from 'node:fs';
-import { CHECK_FILE, MODEL_FILE, isHeldOut, loadCorpus } from '../data/tasks/corpus';
+import { heldOutPrompts, readClassifierData } from '../data/tasks/corpus';
 import { startSimulator } from '../sim/server';
 import { Gateway } from '../src/core/gateway';
 import { resolveSettings } from '../src/core/routes';
 import { Router } from '../src/core/router';
-import { TaskClassifier, type ClassifierData } from '../src/core/routing/classify';
+import { TaskClassifier } from '../src/core/routing/classify';
 import { estimateComplexity } from '../src/core/routing/complexity';
 import { DEFAULT_TIERS, tierOf, type CostMode } from '../src/core/routing/costMode';
 import { PriceBook, type CalcPrice } from '../src/core/usage/prices';
@@ -26,9 +25,8 @@ export interface CostResults {
 }
 
 export async function measureCost(log: (line: string) => void): Promise<CostResults> {
-  const classifier = new TaskClassifier(JSON.parse(readFileSync(MODEL_FILE, 'utf8')) as ClassifierData);
-  const { testPercent } = JSON.parse(readFileSync(CHECK_FILE, 'utf8')) as { testPercent: number };
-  const prompts = loadCorpus().prompts.filter((p) => isHeldOut(p.text, testPercent));
+  const classifier = new TaskClassifier(readClassifierData());
+  const prompts = heldOutPrompts();
   const prices = new PriceBook(() => calcPrice as CalcPrice);
   const sim = await startSimulator();
   try {

@@ -2,6 +2,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import type { ClassifierData } from '../../src/core/routing/classify';
 import { TASK_TYPES, type TaskType } from '../../src/core/tasks';
 
 export const CORPUS_DIR = join(__dirname, 'prompts');
@@ -42,4 +43,24 @@ export function loadCorpus(): { prompts: Prompt[]; sha256: string } {
     }
   }
   return { prompts, sha256: digest.digest('hex') };
+}
+
+/** What train.py recorded about the shipped model: the split, its accuracy, its held-out predictions. */
+export interface ModelCheck {
+  corpusSha256: string;
+  testPercent: number;
+  accuracy: Record<string, number>;
+  /** Text hash → [task, probability], from the training script. */
+  predictions: Record<string, [string, number]>;
+}
+
+/** The shipped weights (src/core/routing/classifier.json). */
+export const readClassifierData = (): ClassifierData => JSON.parse(readFileSync(MODEL_FILE, 'utf8')) as ClassifierData;
+
+export const readModelCheck = (): ModelCheck => JSON.parse(readFileSync(CHECK_FILE, 'utf8')) as ModelCheck;
+
+/** The prompts training never saw, by the split the shipped model was trained with. */
+export function heldOutPrompts(corpus = loadCorpus()): Prompt[] {
+  const { testPercent } = readModelCheck();
+  return corpus.prompts.filter((p) => isHeldOut(p.text, testPercent));
 }

@@ -54,7 +54,6 @@ def normalise(text):
     return unicodedata.normalize('NFKC', text).lower()
 
 
-BLOCK_SHAPES = True  # one marker per fenced block for its shape: +0.3 points in cross-validation
 DIFF_LINE = re.compile('^[+-](?![+-])', re.M)
 TRACE = re.compile('traceback|exception|error|panic|^\\s+at ', re.M)
 
@@ -83,7 +82,7 @@ def block_shape(block):
 def features(text):
     """Message text -> feature strings: char n-grams of each prose word padded with spaces (as
     scikit-learn's char_wb), the prose words and word pairs, and for fenced code a marker, its
-    language tag and its first identifiers; plus a marker for the prose length."""
+    language tag, its first identifiers and its shape; plus a marker for the prose length."""
     t = normalise(text)
     blocks = list(FENCE.finditer(t))
     prose = FENCE.sub(' ', t)
@@ -109,8 +108,8 @@ def features(text):
                 out.append(MARK + 'lang:' + lang)
         code_words = [w for m in blocks for w in CODE_WORD.findall(m.group(0))][:MAX_CODE_WORDS]
         out += [MARK + 'c:' + w for w in code_words]
-        if BLOCK_SHAPES:
-            out += [MARK + 'shape:' + block_shape(m.group(0)) for m in blocks]
+        # One marker per block for its shape: +0.3 points in cross-validation.
+        out += [MARK + 'shape:' + block_shape(m.group(0)) for m in blocks]
     size = sum(len(w) for w in words)
     out.append(MARK + 'len:' + ('0' if size == 0 else '1' if size < 20 else '2' if size < 80 else '3' if size < 300 else '4'))
     return out

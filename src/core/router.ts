@@ -135,14 +135,14 @@ export class Router {
   }
 
   /** The plan a request would run with, and why its first model was chosen. */
-  route(request: Pick<RouteRequest, 'task' | 'model' | 'complexity'>): RoutePlan {
-    return planRoute(request.task, this.options.config(), { pick: request.model, complexity: request.complexity, price: this.options.price });
+  route(request: Pick<RouteRequest, 'task' | 'model' | 'complexity'>, config = this.options.config()): RoutePlan {
+    return planRoute(request.task, config, { pick: request.model, complexity: request.complexity, price: this.options.price });
   }
 
   /** Runs a request to completion, failing over as needed; always ends with one `done` or `error` event. */
   async *run(request: RouteRequest, signal: AbortSignal): AsyncGenerator<RouterEvent> {
     const config = this.options.config();
-    const { candidates } = planRoute(request.task, config, { pick: request.model, complexity: request.complexity, price: this.options.price });
+    const { candidates } = this.route(request, config);
     const attempts: AttemptRecord[] = [];
     const usage: Usage = { promptTokens: 0, completionTokens: 0 };
     const contributors: string[] = [];
@@ -376,7 +376,6 @@ class Watchdog {
   }
 }
 
-/** After a context-length failure, only a model with a known, larger window may help. */
 /** The token limit a context-length error states, if it states one. */
 export function contextLimit(message: string): number | undefined {
   const m = /(?:maximum context length|context window|context length|max(?:imum)? (?:prompt|input) tokens?)\D{0,20}?(\d{4,8})/i.exec(message);

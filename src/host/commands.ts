@@ -3,7 +3,7 @@ import { findCommentAt, firstCodeBlock, restoreCommentSyntax } from '../core/com
 import { DEFAULT_CONFIG, type SettingSource } from '../core/routes';
 import { TIERS } from '../core/routing/costMode';
 import { findSecrets, trimSelection } from '../core/secrets';
-import { TASK_TYPES, TASK_LABELS, buildPrompt, fence, type ActionContext, type EditorAction } from '../core/tasks';
+import { TASK_TYPES, buildPrompt, fence, type ActionContext, type EditorAction } from '../core/tasks';
 import type { ChatSession } from './chatSession';
 import type { ChatView } from './chatView';
 import { Disposable } from './lifecycle';

@@ -95,9 +95,9 @@ export class ChatApp {
       const select = e.target instanceof HTMLSelectElement && e.target.dataset.testid === 'reroute' ? e.target : undefined;
       const id = select?.closest<HTMLElement>('[data-testid="message"]')?.dataset.id;
       const task = select?.value;
-      if (!select || !id || !task || !(TASK_TYPES as readonly string[]).includes(task)) return;
+      if (!select || !id || !task || !isTaskChoice(task) || task === 'auto') return;
       select.value = '';
-      this.api.postMessage({ type: 'reroute', id, task: task as (typeof TASK_TYPES)[number] });
+      this.api.postMessage({ type: 'reroute', id, task });
     });
     this.list.addEventListener('scroll', () => {
       this.stick = this.list.scrollHeight - this.list.scrollTop - this.list.clientHeight < STICK_PX;

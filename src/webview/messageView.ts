@@ -226,13 +226,12 @@ export class MessageView {
 
 /** "Ask as…": the same question again, routed as another task (one choice, no typing). */
 function rerouteControl(m: UiMessage): HTMLSelectElement {
-  const select = h(
+  return h(
     'select',
     { class: 'reroute', 'data-testid': 'reroute', 'aria-label': 'Ask the same question again as another task', title: 'Ask the same question again as another task' },
     h('option', { value: '', selected: '' }, 'Ask as…'),
     ...TASK_TYPES.filter((t) => t !== m.task).map((t) => h('option', { value: t }, TASK_LABELS[t])),
   );
-  return select;
 }
 
 /** The answer's cost (or, without a price, its tokens), with the token counts on hover. */

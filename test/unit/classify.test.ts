@@ -1,18 +1,12 @@
 import { strict as assert } from 'node:assert';
-import { readFileSync } from 'node:fs';
-import { CHECK_FILE, MODEL_FILE, isHeldOut, loadCorpus } from '../../data/tasks/corpus';
+import { heldOutPrompts, loadCorpus, readClassifierData, readModelCheck } from '../../data/tasks/corpus';
 import { TaskClassifier, UNSURE_BELOW, type ClassifierData } from '../../src/core/routing/classify';
 
-const data = JSON.parse(readFileSync(MODEL_FILE, 'utf8')) as ClassifierData;
-const check = JSON.parse(readFileSync(CHECK_FILE, 'utf8')) as {
-  corpusSha256: string;
-  testPercent: number;
-  accuracy: Record<string, number>;
-  predictions: Record<string, [string, number]>;
-};
+const data = readClassifierData();
+const check = readModelCheck();
 const classifier = new TaskClassifier(data);
 const corpus = loadCorpus();
-const heldOut = corpus.prompts.filter((p) => isHeldOut(p.text, check.testPercent));
+const heldOut = heldOutPrompts(corpus);
 
 describe('chat task classifier: the shipped weights', () => {
   it('were trained on the corpus as it is now (run `npm run train:classifier` after changing data/tasks/prompts)', () => {

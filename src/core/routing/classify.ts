@@ -184,7 +184,6 @@ class Firings {
 
 /** A trained task classifier. Build it once from the weights file; classify() is pure and takes microseconds. */
 export class TaskClassifier {
-  readonly corpusSha256: string;
   private readonly labels: TaskType[];
   private readonly spec: ClassifierData['features'];
   /** Code point → a small id (1…), for the characters any n-gram of the vocabulary uses. */
@@ -217,7 +216,6 @@ export class TaskClassifier {
     if (data.format !== 'switchboard-task-classifier/1') throw new Error(`unknown classifier format ${String(data.format)}`);
     for (const l of data.labels) if (!(TASK_TYPES as readonly string[]).includes(l)) throw new Error(`classifier label ${l} is not a task type`);
     this.labels = data.labels as TaskType[];
-    this.corpusSha256 = data.corpusSha256;
     this.spec = data.features;
     const vocab = data.vocab.split('\n');
     const grams: Array<[number[], number]> = [];
@@ -297,16 +295,11 @@ export class TaskClassifier {
     }
   }
 
-  /** Probabilities per task, in `taskOrder`. */
+  /** Probabilities per task, in the weights file's label order. */
   probabilities(text: string, context: ClassifyContext = {}): number[] {
     const { probs, touched } = this.score(text, context);
     this.reset(touched);
     return probs;
-  }
-
-  /** The order of the tasks in `probabilities()`. */
-  get taskOrder(): readonly TaskType[] {
-    return this.labels;
   }
 
   /** Leaves `counts` (firings) and `xs` (values) filled for the touched features; reset() clears them. */

@@ -43,6 +43,15 @@ export const GATEWAY_ALIASES: Record<string, { model: string; providerId?: strin
   'qwen3-235b': { model: 'qwen/qwen3-235b-a22b', providerId: 'openrouter' },
 };
 
+/** Where the library lists a gateway name. */
+interface LibraryId {
+  model: string;
+  providerId?: string;
+  approximated: boolean;
+}
+
+const providerOf = (id: LibraryId) => (id.providerId ? { providerId: id.providerId } : undefined);
+
 const MTOK = 1_000_000;
 /** A typical chat turn, for prices quoted per million tokens when the library tiers them by size. */
 const TYPICAL = { input: 2_000, output: 500 };
@@ -50,6 +59,7 @@ const TYPICAL = { input: 2_000, output: 500 };
 export class PriceBook {
   private calc: CalcPrice | undefined;
   private readonly cache = new Map<string, ModelPricing | null>();
+  private readonly resolved = new Map<string, LibraryId | null>();
 
   constructor(
     /** Returns the library's calcPrice; called once, on the first question. */
@@ -70,7 +80,7 @@ export class PriceBook {
     if (override) return (usage.promptTokens * override.input + usage.completionTokens * override.output) / MTOK;
     const id = this.resolve(model);
     if (!id) return undefined;
-    const r = this.calcPrice()({ input_tokens: usage.promptTokens, output_tokens: usage.completionTokens }, id.model, id.providerId ? { providerId: id.providerId } : undefined);
+    const r = this.calcPrice()({ input_tokens: usage.promptTokens, output_tokens: usage.completionTokens }, id.model, providerOf(id));
     return r ? r.total_price : undefined;
   }
 
@@ -90,19 +100,21 @@ export class PriceBook {
     return this.calc;
   }
 
-  /** The library id a gateway name is priced as. */
-  private resolve(model: string): { model: string; providerId?: string; approximated: boolean } | undefined {
-    const name = model.trim();
-    const alias = GATEWAY_ALIASES[name.toLowerCase()];
-    const tries: Array<{ model: string; providerId?: string; approximated: boolean }> = [
-      ...(alias ? [{ ...alias, approximated: true }] : []),
-      { model: name, approximated: false },
-      ...(name.includes('/') ? [{ model: name, providerId: 'openrouter', approximated: false }] : []),
-    ];
-    for (const t of tries) {
-      if (this.calcPrice()({ input_tokens: 1, output_tokens: 1 }, t.model, t.providerId ? { providerId: t.providerId } : undefined)) return t;
+  /** The library id a gateway name is priced as (looked up once per name). */
+  private resolve(model: string): LibraryId | undefined {
+    let id = this.resolved.get(model);
+    if (id === undefined) {
+      const name = model.trim();
+      const alias = GATEWAY_ALIASES[name.toLowerCase()];
+      const tries: LibraryId[] = [
+        ...(alias ? [{ ...alias, approximated: true }] : []),
+        { model: name, approximated: false },
+        ...(name.includes('/') ? [{ model: name, providerId: 'openrouter', approximated: false }] : []),
+      ];
+      id = tries.find((t) => this.calcPrice()({ input_tokens: 1, output_tokens: 1 }, t.model, providerOf(t))) ?? null;
+      this.resolved.set(model, id);
     }
-    return undefined;
+    return id ?? undefined;
   }
 
   private library(model: string): ModelPricing | null {
@@ -111,7 +123,7 @@ export class PriceBook {
     let result: ModelPricing | null = null;
     const id = this.resolve(model);
     if (id) {
-      const options = id.providerId ? { providerId: id.providerId } : undefined;
+      const options = providerOf(id);
       // Per-million prices at a typical request's size, so a tiered price reads as its first tier.
       const input = this.calcPrice()({ input_tokens: TYPICAL.input, output_tokens: 0 }, id.model, options);
       const output = this.calcPrice()({ input_tokens: 0, output_tokens: TYPICAL.output }, id.model, options);
