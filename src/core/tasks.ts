@@ -62,6 +62,33 @@ const SYSTEM =
   'You are Switchboard, a coding assistant inside VS Code. Answer in GitHub-flavoured Markdown. ' +
   'Put code in fenced blocks with a language tag. Be precise and brief.';
 
+/** What each task asks of the model, appended to the system prompt as `Task: <label>. <guidance>`. */
+export const TASK_GUIDANCE: Record<TaskType, string> = {
+  code_generation: 'Write complete, working code in one fenced block; keep the prose short.',
+  code_review: 'List bugs, risks and clear improvements, most important first, each with the line it concerns and a fix.',
+  creative_writing: 'Write in the form and tone asked for, with no preface.',
+  data_analysis: 'Work from the data given, show the numbers you rely on, and say what the data cannot tell.',
+  translation: 'Translate faithfully into the language asked for (English when none is named) and reply with the translation alone.',
+  math_reasoning: 'Solve it step by step with numbered steps, and end with the answer on its own line.',
+  general_qa: 'Answer directly first, then add detail only where it helps.',
+  summarization: 'Summarise the key points as a short list, adding nothing that is not in the source.',
+};
+
+/** The system prompt for a task: Switchboard's rules, then what the task asks for. */
+export function systemPrompt(task: TaskType): string {
+  return `${SYSTEM}\n\nTask: ${TASK_LABELS[task]}. ${TASK_GUIDANCE[task]}`;
+}
+
+/**
+ * The messages as sent for `task`: the leading system message says what the task asks for. Applied
+ * when the request is routed, so asking the same question as another task changes the instructions too.
+ */
+export function forTask(messages: ChatMessage[], task: TaskType): ChatMessage[] {
+  const [first, ...rest] = messages;
+  if (first?.role === 'system' && first.content === SYSTEM) return [{ role: 'system', content: systemPrompt(task) }, ...rest];
+  return messages;
+}
+
 /** A Markdown code fence longer than any backtick run inside the code. */
 export function fence(code: string, languageId = ''): string {
   // A fence longer than any backtick run inside the code keeps the code intact.

@@ -4,7 +4,7 @@ import { estimateComplexity } from '../core/routing/complexity';
 import type { Usage } from '../core/gateway';
 import type { AnswerUsage } from '../core/usage/ledger';
 import type { Router, RouterEvent } from '../core/router';
-import { TASK_LABELS, buildPrompt, type ChatMessage, type TaskType } from '../core/tasks';
+import { TASK_LABELS, buildPrompt, forTask, type ChatMessage, type TaskType } from '../core/tasks';
 import type { HostMessage, TaskChoice, UiMessage, ViewState } from '../protocol';
 import { UiMessage as UiMessageSchema } from '../protocol';
 import { Disposable } from './lifecycle';
@@ -225,8 +225,8 @@ export class ChatSession extends Disposable {
     this.running = { id: answer.id, controller };
     this.busyChanged.fire({ busy: true });
     this.posted.fire({ type: 'busy', busy: true });
-    const prompt = options.prompt ?? [{ role: 'user', content: options.display }];
     const task = options.task ?? 'general_qa';
+    const prompt = forTask(options.prompt ?? [{ role: 'user', content: options.display }], task);
     const complexity = estimateComplexity({ task, text: options.display, historyTurns: prompt.filter((m) => m.role !== 'system').length - 1 });
     const route = router.route({ task, model: options.model, complexity });
     if (answer.routeNote !== route.note) {

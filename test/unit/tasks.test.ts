@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { buildPrompt, continuationMessages } from '../../src/core/tasks';
+import { buildPrompt, continuationMessages, forTask } from '../../src/core/tasks';
 
 describe('prompts built by editor actions', () => {
   it('review puts the selection in a fenced block with its language', () => {
@@ -37,5 +37,16 @@ describe('prompts built by editor actions', () => {
     assert.equal(msgs[1]!.role, 'assistant');
     assert.equal(msgs[1]!.content, 'partial ans');
     assert.match(msgs[2]!.content, /Continue exactly where it stopped/);
+  });
+});
+
+describe('forTask', () => {
+  it('says in the system prompt what the routed task asks for, and re-routing changes it', () => {
+    const msgs = buildPrompt('chat', { instruction: '把这句话翻译成英文：你好' });
+    const asTranslation = forTask(msgs, 'translation');
+    assert.match(asTranslation[0]!.content, /\nTask: Translation\. Translate faithfully/);
+    assert.match(forTask(msgs, 'math_reasoning')[0]!.content, /\nTask: Math reasoning\. Solve it step by step/);
+    assert.deepEqual(asTranslation.slice(1), msgs.slice(1), 'the conversation itself is unchanged');
+    assert.equal(forTask(asTranslation, 'math_reasoning'), asTranslation, 'a prompt already shaped for a task is left alone');
   });
 });
