@@ -65,6 +65,16 @@ export interface Simulator {
 
 export const DEFAULT_MODELS = ['gpt-5', 'gpt-5-mini', 'claude-opus-4', 'claude-sonnet-4', 'gemini-2.5-pro', 'deepseek-v4', 'qwen3-235b', 'glm-5'];
 
+/**
+ * Models the simulator lists beyond DEFAULT_MODELS (and serves), with the metadata OpenRouter-style
+ * gateways publish: a context window and USD-per-token prices as strings; one has none.
+ */
+export const CATALOG_EXTRA: ReadonlyArray<{ id: string; context_length?: number; pricing?: { prompt: string; completion: string } }> = [
+  { id: 'llama-4-maverick', context_length: 1_048_576, pricing: { prompt: '0.00000015', completion: '0.0000006' } },
+  { id: 'mistral-large-2411', context_length: 131_072, pricing: { prompt: '0.000002', completion: '0.000006' } },
+  { id: 'kimi-k2' },
+];
+
 const now = () => performance.timeOrigin + performance.now();
 
 /** `sk-...abcd`: enough to recognise a key, never the key. */
@@ -202,8 +212,9 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
       return reply(401, openAiError(message, 'invalid_request_error', null, 'invalid_api_key'));
     }
     if (url.pathname === '/v1/models' && req.method === 'GET') {
-      const ids = [...new Set([...DEFAULT_MODELS, ...scripts.keys()])];
-      return reply(200, { object: 'list', data: ids.map((id) => ({ id, object: 'model', created: 1_700_000_000, owned_by: 'switchboard-sim' })) });
+      const extra = new Map(CATALOG_EXTRA.map((m) => [m.id, m]));
+      const ids = [...new Set([...DEFAULT_MODELS, ...extra.keys(), ...scripts.keys()])];
+      return reply(200, { object: 'list', data: ids.map((id) => ({ id, object: 'model', created: 1_700_000_000, owned_by: 'switchboard-sim', ...extra.get(id) })) });
     }
     if (url.pathname !== '/v1/chat/completions' || req.method !== 'POST') {
       return reply(404, openAiError(`Unknown request URL: ${req.method} ${url.pathname}.`, 'invalid_request_error', null, 'unknown_url'));
@@ -213,7 +224,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     }
     const model = rec.model;
     if (!model) return reply(400, openAiError('you must provide a model parameter', 'invalid_request_error', null, null));
-    if (opts.strictModels && !scripts.has(model) && !DEFAULT_MODELS.includes(model)) {
+    if (opts.strictModels && !scripts.has(model) && !DEFAULT_MODELS.includes(model) && !CATALOG_EXTRA.some((m) => m.id === model)) {
       return reply(404, openAiError(`The model \`${model}\` does not exist or you do not have access to it.`, 'invalid_request_error', null, 'model_not_found'));
     }
     await respond(req, res, life, rec, n, model, scriptFor(model), body, head, reply);

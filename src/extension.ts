@@ -10,6 +10,10 @@ import { loadPriceLibrary } from './host/prices';
 import { PriceBook } from './core/usage/prices';
 import { UsageLedger, type UsageRow, type UsageTotals } from './core/usage/ledger';
 import { lazyTokenCounter } from './host/tokenizer';
+import { ModelCatalog, type StoredCatalog } from './core/routing/catalog';
+import { BudgetGuard } from './host/budget';
+import { ModelPicker } from './host/modelPicker';
+import { UsageView } from './host/usageView';
 import { CHAT_VIEW_ID, ChatView } from './host/chatView';
 import { Commands } from './host/commands';
 import { lazyGateway } from './host/lazyGateway';
@@ -36,16 +40,28 @@ export function activate(context: vscode.ExtensionContext): { activationMs: numb
   const log = new Log();
   const settings = new Settings(log);
   const health = new Health();
-  const prices = new PriceBook(() => loadPriceLibrary(context.extensionPath, log), () => settings.snapshot.config.prices);
+  const CATALOG_KEY = 'switchboard.catalog.v1';
+  const catalog = new ModelCatalog({
+    read: () => context.globalState.get<unknown>(CATALOG_KEY),
+    write: (value: StoredCatalog | undefined) => context.globalState.update(CATALOG_KEY, value),
+  });
+  const prices = new PriceBook(
+    () => loadPriceLibrary(context.extensionPath, log),
+    () => settings.snapshot.config.prices,
+    (m) => catalog.info(m),
+  );
   const USAGE_KEY = 'switchboard.usage.v1';
   const ledger = new UsageLedger({
     read: () => context.globalState.get<unknown>(USAGE_KEY),
     write: (rows: UsageRow[]) => context.globalState.update(USAGE_KEY, rows),
   });
   const gatewayFor = (apiKey: string) => lazyGateway({ apiKey, ...settings.snapshot.connection });
-  const secrets = new Secrets(context.secrets, log, async (key) => {
+  /** The model list read by the key check, kept for the catalog once the key is stored. */
+  let checked: { key: string; baseURL: string; entries: unknown[] } | undefined;
+  const secrets = new Secrets(context.secrets, log, async (candidate) => {
     try {
-      await gatewayFor(key).listModels(AbortSignal.timeout(10_000));
+      const baseURL = settings.snapshot.connection.baseURL;
+      checked = { key: candidate, baseURL, entries: await gatewayFor(candidate).listModels(AbortSignal.timeout(10_000)) };
       return undefined;
     } catch (err) {
       return keyCheckMessage(err);
@@ -54,8 +70,18 @@ export function activate(context: vscode.ExtensionContext): { activationMs: numb
 
   let key: string | undefined;
   let router: Router | undefined;
+  /** The gateway and key the catalog belongs to; the catalog is read again when either changes. */
+  let identity: string | undefined;
   const rebuild = async () => {
-    key = (await secrets.get()) ?? demoKey(settings.snapshot.connection.baseURL);
+    const { baseURL } = settings.snapshot.connection;
+    key = (await secrets.get()) ?? demoKey(baseURL);
+    const next = `${baseURL}\u0000${key ?? ''}`;
+    if (identity !== undefined && identity !== next) {
+      catalog.invalidate();
+      if (checked && checked.key === key && checked.baseURL === baseURL) catalog.accept(baseURL, checked.entries);
+    }
+    identity = next;
+    checked = undefined;
     router = key
       ? new Router({ gateway: gatewayFor(key), config: () => settings.snapshot.config, health, price: (m) => prices.blended(m), contextWindow: (m) => prices.contextWindow(m) })
       : undefined;
@@ -64,6 +90,10 @@ export function activate(context: vscode.ExtensionContext): { activationMs: numb
   };
   void rebuild();
 
+  const countTokens = lazyTokenCounter(context.extensionPath, log);
+  const budget = new BudgetGuard(() => settings.snapshot.dailyBudget, () => ledger.today().cost, prices, countTokens, log);
+  const usageView = new UsageView(context.extensionUri, ledger, () => settings.snapshot.dailyBudget);
+  const picker = new ModelPicker(catalog, settings, prices, () => (key ? gatewayFor(key).listModels(AbortSignal.timeout(15_000)) : undefined), log);
   const models = () => [...new Set(TASK_TYPES.flatMap((t) => candidateChain(settings.snapshot.config, t)))];
   const session = new ChatSession(
     context.workspaceState,
@@ -78,11 +108,15 @@ export function activate(context: vscode.ExtensionContext): { activationMs: numb
     lazyClassifier(context.extensionPath, log),
     {
       cost: (model, usage) => prices.cost(model, usage),
-      countTokens: lazyTokenCounter(context.extensionPath, log),
+      countTokens,
       record: (answer) => {
+        const before = ledger.today().cost;
         ledger.record(answer);
         statusBar.usage(ledger.today(), ledger.sessionTotals());
+        usageView.refresh();
+        budget.answered(before, ledger.today().cost);
       },
+      allow: (request) => budget.allow(request),
     },
   );
   const statusBar = new StatusBar();
@@ -96,10 +130,11 @@ export function activate(context: vscode.ExtensionContext): { activationMs: numb
       insert: (t) => commands!.insert(t),
       openLink: (h) => commands!.openLink(h),
       fix: (f) => commands!.fix(f),
+      pickModel: () => commands!.pickModel(),
     },
     log,
   );
-  commands = new Commands(session, view, secrets, settings, log);
+  commands = new Commands(session, view, secrets, settings, log, picker, usageView);
 
   context.subscriptions.push(
     log,
@@ -109,6 +144,7 @@ export function activate(context: vscode.ExtensionContext): { activationMs: numb
     statusBar,
     view,
     commands,
+    usageView,
     vscode.window.registerWebviewViewProvider(CHAT_VIEW_ID, view),
     secrets.onDidChange(async () => {
       await rebuild();
@@ -118,6 +154,7 @@ export function activate(context: vscode.ExtensionContext): { activationMs: numb
       await rebuild();
       log.info(`settings changed; gateway ${snap.connection.baseURL}`);
       session.publish();
+      usageView.refresh();
     }),
     session.onBusy(({ busy, model }) => statusBar.update(busy, model)),
   );

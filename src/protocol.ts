@@ -84,6 +84,8 @@ export const WebviewMessage = z.discriminatedUnion('type', [
   z.object({ type: z.literal('draft'), text: shortText }),
   z.object({ type: z.literal('pick'), task: TaskChoice, model: z.string().check(z.maxLength(200)) }),
   z.object({ type: z.literal('fix'), fix: Fix }),
+  /** Open the searchable list of every model the gateway offers. */
+  z.object({ type: z.literal('pickModel') }),
 ]);
 export type WebviewMessage = z.infer<typeof WebviewMessage>;
 

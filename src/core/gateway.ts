@@ -118,12 +118,15 @@ export class Gateway implements ChatGateway {
     }
   }
 
-  /** The models the gateway offers; also a cheap check that the key is accepted. */
-  async listModels(signal?: AbortSignal): Promise<string[]> {
+  /**
+   * `GET /models`: the entries as the gateway sent them (an id, and whatever metadata it adds); also a
+   * cheap check that the key is accepted.
+   */
+  async listModels(signal?: AbortSignal): Promise<unknown[]> {
     try {
-      const ids: string[] = [];
-      for await (const m of this.client.models.list({ signal })) ids.push(m.id);
-      return ids;
+      const entries: unknown[] = [];
+      for await (const m of this.client.models.list({ signal })) entries.push(m);
+      return entries;
     } catch (err) {
       throw this.toGatewayError(err);
     }

@@ -44,6 +44,8 @@ export interface Meter {
   cost(model: string, usage: Usage): number | undefined;
   countTokens(text: string): number;
   record(answer: AnswerUsage): void;
+  /** Before a request is sent: false when the user declined it (the daily budget). */
+  allow(request: { model: string; messages: ChatMessage[]; maxTokens: number }): Promise<boolean>;
 }
 
 /** Per answer, while it runs: the cost of each usage the gateway reported. */
@@ -221,10 +223,6 @@ export class ChatSession extends Disposable {
       this.fail(answer, 'Switchboard is not configured: check switchboard.baseUrl in your user settings.', 'openSettings');
       return;
     }
-    const controller = new AbortController();
-    this.running = { id: answer.id, controller };
-    this.busyChanged.fire({ busy: true });
-    this.posted.fire({ type: 'busy', busy: true });
     const task = options.task ?? 'general_qa';
     const prompt = forTask(options.prompt ?? [{ role: 'user', content: options.display }], task);
     const complexity = estimateComplexity({ task, text: options.display, historyTurns: prompt.filter((m) => m.role !== 'system').length - 1 });
@@ -233,6 +231,17 @@ export class ChatSession extends Disposable {
       answer.routeNote = route.note;
       this.update(answer);
     }
+    const first = route.candidates[0];
+    if (first && !(await this.meter.allow({ model: first.model, messages: prompt, maxTokens: first.maxTokens }))) {
+      this.log.info(`[${answer.id}] not sent: the daily budget`);
+      this.fail(answer, 'Not sent: the daily budget (switchboard.dailyBudget) would be exceeded. Retry asks again.', 'openSettings');
+      this.save(true);
+      return;
+    }
+    const controller = new AbortController();
+    this.running = { id: answer.id, controller };
+    this.busyChanged.fire({ busy: true });
+    this.posted.fire({ type: 'busy', busy: true });
     this.log.info(`[${answer.id}] ${task} (${complexity.level}: ${complexity.reasons.join(', ') || 'nothing notable'}) → ${route.candidates.map((c) => c.model).join(' → ')}${route.note ? ` [${route.note}]` : ''}`);
     const tally: Tally = { prompt, cost: 0, unpriced: false, reported: false };
     try {

@@ -12,6 +12,7 @@ export interface ChatViewActions {
   insert(text: string): Promise<void>;
   openLink(href: string): Promise<void>;
   fix(fix: 'setApiKey' | 'openSettings'): Promise<void>;
+  pickModel(): Promise<void>;
 }
 
 /**
@@ -114,6 +115,8 @@ export class ChatView extends Disposable implements vscode.WebviewViewProvider {
         return this.session.pick(message.task, message.model);
       case 'fix':
         return this.actions.fix(message.fix);
+      case 'pickModel':
+        return this.actions.pickModel();
       default: {
         const never: never = message;
         this.log.warn(`unhandled chat view message ${JSON.stringify(never)}`);

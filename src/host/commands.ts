@@ -8,7 +8,9 @@ import type { ChatSession } from './chatSession';
 import type { ChatView } from './chatView';
 import { Disposable } from './lifecycle';
 import type { Log } from './log';
+import type { ModelPicker } from './modelPicker';
 import type { Secrets } from './secrets';
+import type { UsageView } from './usageView';
 import type { Settings } from './settings';
 
 const CONTEXT_LINES = 60;
@@ -23,6 +25,8 @@ export class Commands extends Disposable {
     private readonly secrets: Secrets,
     private readonly settings: Settings,
     private readonly log: Log,
+    private readonly picker: ModelPicker,
+    private readonly usage: UsageView,
   ) {
     super();
     this._register(
@@ -52,6 +56,8 @@ export class Commands extends Disposable {
     register('switchboard.stop', () => this.session.stop());
     register('switchboard.showRoutingTable', () => this.showRoutingTable());
     register('switchboard.showLog', () => this.log.channel.show(true));
+    register('switchboard.pickModel', () => this.pickModel());
+    register('switchboard.showUsage', () => this.usage.show());
   }
 
   /** The editor the user means: the active one, or the last one focused before the chat took focus. */
@@ -215,6 +221,16 @@ export class Commands extends Disposable {
       return;
     }
     await vscode.env.openExternal(uri);
+  }
+
+  /** The one-line model switch: the chosen model answers the chat's next questions first. */
+  async pickModel(): Promise<void> {
+    const state = this.session.state();
+    const model = await this.picker.pick(state.model);
+    if (model === undefined) return;
+    this.session.pick(state.task, model);
+    this.session.publish();
+    this.log.info(`model picked: ${model === 'auto' ? 'routed' : model}`);
   }
 
   async fix(fix: 'setApiKey' | 'openSettings'): Promise<void> {

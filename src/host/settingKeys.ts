@@ -14,4 +14,5 @@ export const SETTING_KEYS = [
   'costMode',
   'tiers',
   'prices',
+  'dailyBudget',
 ] as const;

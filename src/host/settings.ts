@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { resolveSettings, type RawSettings, type ResolvedSettings, type SettingSource, type SettingsProblem } from '../core/routes';
+import { parseBudget } from '../core/usage/budget';
 import { Disposable } from './lifecycle';
 export { SETTING_KEYS } from './settingKeys';
 import type { Log } from './log';
@@ -14,6 +15,8 @@ export interface Connection {
 export interface Snapshot extends ResolvedSettings {
   connection: Connection;
   maxSelectionChars: number;
+  /** `switchboard.dailyBudget` in US dollars (user settings only); undefined: no budget. */
+  dailyBudget: number | undefined;
   /** Workspace values exist but are ignored because the workspace is not trusted. */
   restricted: boolean;
 }
@@ -151,6 +154,10 @@ export class Settings extends Disposable {
     if (typeof maxSel === 'number' && Number.isInteger(maxSel) && maxSel >= 1000) maxSelectionChars = maxSel;
     else if (maxSel !== undefined) problems.push({ key: 'switchboard.maxSelectionChars', message: 'expected a whole number of at least 1000' });
 
-    return { ...resolved, problems, connection: { baseURL, headers }, maxSelectionChars, restricted };
+    // Like the base URL, the budget guards the user's money: a workspace cannot raise or remove it.
+    const budget = parseBudget(cfg.inspect<unknown>('dailyBudget')?.globalValue);
+    if (budget.problem) problems.push({ key: 'switchboard.dailyBudget', message: budget.problem });
+
+    return { ...resolved, problems, connection: { baseURL, headers }, maxSelectionChars, dailyBudget: budget.budget, restricted };
   }
 }

@@ -11,6 +11,8 @@ const DRAFT_DEBOUNCE_MS = 300;
 const MAX_DRAFT = 10_000;
 const MAX_SEND = 200_000;
 const STICK_PX = 32;
+/** The model picker's last option: opens the searchable list of every model the gateway offers. */
+const BROWSE = '__browse__';
 
 function isTaskChoice(value: string): value is TaskChoice {
   return value === 'auto' || (TASK_TYPES as readonly string[]).includes(value);
@@ -28,6 +30,8 @@ export class ChatApp {
   private readonly taskPicker: HTMLSelectElement;
   private readonly modelPicker: HTMLSelectElement;
   private busy = false;
+  /** The model chosen (the select shows it again after "Browse all models…"). */
+  private model = 'auto';
   private stick = true;
   private draftTimer: ReturnType<typeof setTimeout> | undefined;
   private sawSnapshot = false;
@@ -108,7 +112,15 @@ export class ChatApp {
     this.stop.addEventListener('click', () => this.api.postMessage({ type: 'stop' }));
     newChat.addEventListener('click', () => this.api.postMessage({ type: 'newChat' }));
     this.taskPicker.addEventListener('change', () => this.postPick());
-    this.modelPicker.addEventListener('change', () => this.postPick());
+    this.modelPicker.addEventListener('change', () => {
+      if (this.modelPicker.value === BROWSE) {
+        this.modelPicker.value = this.model;
+        this.api.postMessage({ type: 'pickModel' });
+        return;
+      }
+      this.model = this.modelPicker.value;
+      this.postPick();
+    });
     // A draft typed just before the view closes still reaches the host.
     window.addEventListener('pagehide', () => this.flushDraft());
     document.addEventListener('visibilitychange', () => {
@@ -150,8 +162,12 @@ export class ChatApp {
     this.noKey.hidden = state.hasKey;
     const models = ['auto', ...state.models.filter((m) => m !== 'auto')];
     if (!models.includes(state.model)) models.push(state.model);
-    this.modelPicker.replaceChildren(...models.map((m) => h('option', { value: m }, m === 'auto' ? 'Routed' : m)));
+    this.modelPicker.replaceChildren(
+      ...models.map((m) => h('option', { value: m }, m === 'auto' ? 'Routed' : m)),
+      h('option', { value: BROWSE, 'data-testid': 'browse-models' }, 'Browse all models…'),
+    );
     this.modelPicker.value = state.model;
+    this.model = state.model;
     this.taskPicker.value = state.task;
     this.setBusy(state.busy);
 

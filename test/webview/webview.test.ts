@@ -411,12 +411,29 @@ Links: <a href="javascript:window.__pwned='js-html'">html js link</a> [md js lin
       const taskOptions = await page.getByRole('combobox', { name: 'Task' }).locator('option').allTextContents();
       assert.equal(taskOptions[0], 'Auto (routed)');
       assert.equal(taskOptions.length, 9);
-      assert.deepEqual(await page.getByRole('combobox', { name: 'Model' }).locator('option').allTextContents(), ['Routed', 'gpt-5', 'claude-sonnet-4', 'gpt-5-mini']);
+      assert.deepEqual(await page.getByRole('combobox', { name: 'Model' }).locator('option').allTextContents(), ['Routed', 'gpt-5', 'claude-sonnet-4', 'gpt-5-mini', 'Browse all models…']);
       await page.getByTestId('chat-input').fill('Bonjour');
       await page.getByTestId('send').click();
       assert.deepEqual((await postedOf(page, 'send'))[0], { type: 'send', text: 'Bonjour', task: 'translation', model: 'gpt-5-mini' });
       await page.getByTestId('new-chat').click();
       await postedOf(page, 'newChat');
+    });
+
+    it('"Browse all models…" asks the host for the full list and keeps the chosen model shown', async () => {
+      await hostSend(page, { type: 'snapshot', state: state() });
+      const model = page.getByRole('combobox', { name: 'Model' });
+      await model.selectOption('gpt-5');
+      await postedOf(page, 'pick', 1);
+      await model.selectOption({ label: 'Browse all models…' });
+      await postedOf(page, 'pickModel', 1);
+      assert.equal(await model.inputValue(), 'gpt-5', 'the select goes back to the model in use');
+      // The host answers with a snapshot naming a model from the gateway's list, outside the routed ones.
+      await hostSend(page, { type: 'snapshot', state: { ...state(), model: 'llama-4-maverick' } });
+      assert.equal(await model.inputValue(), 'llama-4-maverick');
+      await page.getByTestId('chat-input').fill('hi');
+      await page.getByTestId('send').click();
+      assert.equal((await postedOf(page, 'send'))[0]!.model, 'llama-4-maverick');
+      assert.equal((await postedOf(page, 'pick', 1)).length, 1, 'browsing is not a pick');
     });
 
     it('offers Stop only while busy; Stop and Escape post stop', async () => {

@@ -21,12 +21,19 @@ export interface PriceOverride {
   contextWindow?: number;
 }
 
+/** A model's entry in the gateway's own list (routing/catalog.ts), as far as prices go. */
+export interface PublishedModel {
+  inputPerMTok?: number;
+  outputPerMTok?: number;
+  contextWindow?: number;
+}
+
 export interface ModelPricing {
   /** USD per million input and output tokens (for tiered prices, the tier of a short request). */
   inputPerMTok: number;
   outputPerMTok: number;
   contextWindow?: number;
-  /** `settings`, or the library's `provider/model` id the price was read from. */
+  /** `settings`, `gateway` (its model list), or the library's `provider/model` id the price was read from. */
   source: string;
   /** The gateway name was priced as another model (`deepseek-v4` as `deepseek/deepseek-v3.2`). */
   approximated: boolean;
@@ -65,18 +72,29 @@ export class PriceBook {
     /** Returns the library's calcPrice; called once, on the first question. */
     private readonly load: () => CalcPrice,
     private readonly overrides: () => Record<string, PriceOverride> = () => ({}),
+    /** What the gateway's own model list says (OpenRouter publishes prices and context windows). */
+    private readonly published: (model: string) => PublishedModel | undefined = () => undefined,
   ) {}
 
-  /** The price of a model, or undefined when neither the library nor settings know it. */
-  pricing(model: string): ModelPricing | undefined {
+  /** Settings first, then the gateway's published price; undefined when neither has one. */
+  private own(model: string): (PriceOverride & { source: 'settings' | 'gateway' }) | undefined {
     const override = this.overrides()[model];
-    if (override) return { inputPerMTok: override.input, outputPerMTok: override.output, contextWindow: override.contextWindow ?? this.library(model)?.contextWindow, source: 'settings', approximated: false };
+    if (override) return { ...override, source: 'settings' };
+    const p = this.published(model);
+    if (p?.inputPerMTok !== undefined && p.outputPerMTok !== undefined) return { input: p.inputPerMTok, output: p.outputPerMTok, contextWindow: p.contextWindow, source: 'gateway' };
+    return undefined;
+  }
+
+  /** The price of a model, or undefined when neither settings, the gateway nor the library know it. */
+  pricing(model: string): ModelPricing | undefined {
+    const own = this.own(model);
+    if (own) return { inputPerMTok: own.input, outputPerMTok: own.output, contextWindow: own.contextWindow ?? this.library(model)?.contextWindow, source: own.source, approximated: false };
     return this.library(model) ?? undefined;
   }
 
   /** USD for a usage on a model, or undefined when the model has no price. */
   cost(model: string, usage: Usage): number | undefined {
-    const override = this.overrides()[model];
+    const override = this.own(model);
     if (override) return (usage.promptTokens * override.input + usage.completionTokens * override.output) / MTOK;
     const id = this.resolve(model);
     if (!id) return undefined;
@@ -92,7 +110,7 @@ export class PriceBook {
   }
 
   contextWindow(model: string): number | undefined {
-    return this.pricing(model)?.contextWindow;
+    return this.pricing(model)?.contextWindow ?? this.published(model)?.contextWindow;
   }
 
   private calcPrice(): CalcPrice {
