@@ -73,9 +73,14 @@ console.log(`
 
       ${workbenchUrl(server, workspace)}
 
-  Open it in a browser, click the Switchboard icon in the activity bar and ask something, or select
-  the loop in example.ts, right-click → Switchboard → Review Selection. The simulator's claude-opus-4
-  fails every other request, so you will see a failover note now and then.
+  Open it in a browser and click the Switchboard icon in the activity bar. Each request is routed to
+  the model for its task, and the simulator answers in that task's shape, naming the model. Try:
+    - ask for a haiku:               write a haiku about rain
+    - paste a Chinese sentence:      Translate into English: 早上好
+      (or select the comment on line 1 of example.ts → right-click → Switchboard → Translate Comment)
+    - solve an equation:             solve x^2-5x+6=0
+    - review the loop in example.ts: select it → right-click → Switchboard → Review Selection
+  The simulator's claude-opus-4 fails every other request, so you will see a failover note now and then.
   Press Ctrl+C to stop.
 `);
 

@@ -2,8 +2,8 @@
  * `npm run sim`: tsx sim/cli.ts [--port 4141] [--host 127.0.0.1] [--key sk-switchboard-demo] [--scenario demo]
  * Runs the gateway simulator until SIGINT/SIGTERM. SIM_PORT overrides the default port; --port wins over both.
  */
+import { demoAnswer } from './demo';
 import type { ModelScript } from './scripts';
-import { demoText } from './scripts';
 import { startSimulator, type SimulatorOptions } from './server';
 
 interface Args {
@@ -56,14 +56,18 @@ const overloaded: ModelScript = {
   },
 };
 
-/** The demo: paced streams with Markdown answers; claude-opus-4 fails every other request so failover shows in the UI. */
+/**
+ * The demo: paced streams of Markdown answers in the shape of the task each request was routed to (sim/demo.ts:
+ * a haiku, a translation, a code review, worked maths…), each naming its model; claude-opus-4 fails every other
+ * request so failover shows in the UI.
+ */
 function scenario(name: string): { options: SimulatorOptions; cycle: Record<string, ModelScript[]> } {
   if (name === 'plain') return { options: {}, cycle: {} };
   if (name !== 'demo') throw new Error(`unknown scenario ${name} (demo, plain)`);
   const normal: ModelScript = { tokensPerSecond: 60, ttftMs: 200 };
   return {
     options: {
-      text: demoText,
+      text: demoAnswer,
       defaultScript: normal,
       models: { 'gpt-5': { tokensPerSecond: 40, ttftMs: 300 } },
     },

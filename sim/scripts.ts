@@ -74,31 +74,6 @@ export function defaultText(model: string, body: { messages?: Array<{ content?: 
   return `${out.slice(0, Math.max(words, 4)).join(' ')}.`;
 }
 
-/** A plausible Markdown answer for the demo, still naming the model. */
-export function demoText(model: string, body: { messages?: Array<{ content?: unknown }> }): string {
-  const last = body.messages?.at(-1)?.content;
-  const asked = (typeof last === 'string' ? last.split('\n')[0]!.slice(0, 80).trim() : '') || 'your question';
-  return [
-    `**${model}** here (answering through the Switchboard simulator). You asked: _${asked.replace(/[_*`]/g, '')}_`,
-    '',
-    'Here is a version that handles the edge cases:',
-    '',
-    '```ts',
-    'export function average(xs: number[]): number {',
-    '  if (xs.length === 0) return 0;',
-    '  return xs.reduce((sum, x) => sum + x, 0) / xs.length;',
-    '}',
-    '```',
-    '',
-    'What changed:',
-    '',
-    '- The loop no longer runs one step too far: `i <= xs.length` read `xs[xs.length]`, which is `undefined`.',
-    '- An empty array returns `0`, as the comment promises, instead of dividing by zero (`NaN`).',
-    '',
-    `That is all from ${model}. Try **Stop** on a long answer, or the model picker to ask another model.`,
-  ].join('\n');
-}
-
 /** Splits text into chunks: words with their following whitespace, or fixed character counts. */
 export function chunkText(text: string, chunkChars?: number): string[] {
   if (!text) return [];
