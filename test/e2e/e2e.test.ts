@@ -510,6 +510,117 @@ describe('Switchboard end to end (code-server + Chromium)', function () {
     assert.deepEqual((await chat.messages()).filter((m) => m.cost).map((m) => m.cost), costs, 'each answer keeps its cost');
   });
 
+  it('15. the model picker lists the gateway\'s models, routed ones first, and the one chosen answers', async () => {
+    await ensureKey();
+    const select = chat.modelSelect();
+    try {
+      await select.selectOption({ label: 'Browse all models…' });
+      const box = wb.quickInput();
+      await until('the model picker', async () => (await box.locator('.quick-input-title').innerText().catch(() => '')).includes('Switchboard: Pick Model'), 15_000);
+      const rows = await until('the picker rows', async () => {
+        const r = await wb.quickPickRows();
+        return r.length >= 6 ? r : undefined;
+      }, 15_000);
+      assert.equal(rows[0]!.label, 'Routed');
+      const routed = rows.slice(1).filter((r) => /Routed for/.test(r.text));
+      assert.ok(routed.length >= 5, `routed models come first with their tasks (${rows.map((r) => r.label).join(', ')})`);
+      assert.deepEqual(rows.slice(1, 1 + routed.length).map((r) => r.label), routed.map((r) => r.label), 'no other model comes before a routed one');
+      const gpt5 = rows.find((r) => r.label === 'gpt-5');
+      assert.match(gpt5?.text ?? '', /400K context · \$1\.25 \/ \$10 per M tokens/, 'context window and price from the price data');
+      // A model only the gateway lists, with the metadata the simulator publishes the way OpenRouter does.
+      await box.locator('.quick-input-box input').fill('llama');
+      const llama = await until('llama-4-maverick in the filtered list', async () => (await wb.quickPickRows()).find((r) => r.label === 'llama-4-maverick'), 10_000);
+      assert.match(llama.text, /1M context · \$0\.15 \/ \$0\.6 per M tokens/);
+      await wb.page.keyboard.press('Enter');
+      await until('the chat to show the chosen model', async () => (await select.inputValue()) === 'llama-4-maverick', 10_000);
+      const answer = await ask('What does a load balancer do?');
+      assert.equal(answer.state, 'done');
+      assert.equal(answer.model, 'llama-4-maverick');
+      assert.equal(chatRequests(sim).at(-1)?.body.model, 'llama-4-maverick');
+    } finally {
+      await select.selectOption('auto').catch(() => undefined);
+    }
+  });
+
+  it('16. with a daily budget, a request that could go over waits for the user: declined, nothing is sent; Send Anyway sends it', async () => {
+    await ensureKey();
+    const original = readJson(join(wb.userDataDir, 'User', 'settings.json'));
+    try {
+      await wb.editUserSettings({ ...original, 'switchboard.dailyBudget': 0.0001 });
+      chat = await wb.openChat();
+      const dialog = wb.dialog();
+      const before = await chat.assistantCount();
+      await chat.send('Write a function that reverses a linked list');
+      await dialog.waitFor({ state: 'visible', timeout: 15_000 });
+      assert.match(await dialog.innerText(), /daily budget of <?\$0\.0001/);
+      await sleep(1000);
+      assert.equal(chatRequests(sim).length, 0, 'nothing is sent while the question is open');
+      await dialog.locator('.monaco-button', { hasText: 'Cancel' }).click();
+      await dialog.waitFor({ state: 'hidden', timeout: 5_000 });
+      const declined = await chat.waitForAnswer(before);
+      assert.equal(declined.state, 'error');
+      assert.match(declined.error ?? '', /Not sent: the daily budget/);
+      await sleep(500);
+      assert.equal(chatRequests(sim).length, 0, 'nothing is sent after Cancel');
+      const question = (await chat.messages()).filter((m) => m.role === 'user').at(-1);
+      assert.equal(question?.text, 'Write a function that reverses a linked list', 'the question stays in the chat');
+
+      // Retry asks again; Send Anyway sends it.
+      await chat.frame.locator(`[data-testid=message][data-id="${declined.id}"] button[data-action=retry]`).click();
+      await dialog.waitFor({ state: 'visible', timeout: 15_000 });
+      await dialog.locator('.monaco-button', { hasText: 'Send Anyway' }).click();
+      const sent = await chat.waitForAnswer(before, 30_000, ['done']);
+      assert.equal(sent.model, 'claude-opus-4');
+      assert.equal(chatRequests(sim).length, 1);
+    } finally {
+      await wb.editUserSettings(original);
+      chat = await wb.openChat();
+    }
+  });
+
+  it('17. Show Usage lists requests, tokens and cost per model with a cost-per-day chart, and comes back after a reload', async () => {
+    await ensureKey();
+    await ask('What is a closure in JavaScript?');
+    await ask('What is the difference between TCP and UDP?');
+    await wb.palette('Switchboard: Show Usage');
+    const read = async () => {
+      const frame = await wb.usageFrame();
+      return frame.$$eval('[data-testid=usage-row]', (rows: any[]) =>
+        rows.map((r) => ({
+          model: r.dataset.model,
+          ...Object.fromEntries(Array.from(r.querySelectorAll('td'), (td: any) => [td.dataset.col, td.textContent])),
+        })),
+      );
+    };
+    const rows = await until('the usage table', async () => {
+      const r = await read().catch(() => []);
+      return r.length ? r : undefined;
+    }, 20_000);
+    const mini = rows.find((r: any) => r.model === 'gpt-5-mini') as any;
+    assert.ok(mini, `gpt-5-mini has a row (${rows.map((r: any) => r.model).join(', ')})`);
+    assert.ok(Number(mini.requests) >= 2, 'both questions are counted');
+    assert.ok(Number(mini.in.replace(/,/g, '')) > 0 && Number(mini.out.replace(/,/g, '')) > 0, 'tokens in and out');
+    assert.match(mini.cost, /^[≈<]?\$\d/);
+    const frame = await wb.usageFrame();
+    const today = (await frame.locator('[data-testid=usage-today] .value').textContent()) ?? '';
+    assert.match(today, /\$\d/);
+    const bars = await frame.locator('[data-testid=usage-bar]').count();
+    assert.equal(bars, 30, 'a bar per day of the last 30');
+    assert.ok(Number(await frame.locator('[data-testid=usage-bar].today').getAttribute('height')) > 0, "today's bar shows today's cost");
+
+    await wb.reload();
+    // VS Code restores the panel itself; its numbers come from globalState.
+    const again = await until('the usage table after the reload', async () => {
+      const r = await read().catch(() => []);
+      return r.length ? r : undefined;
+    }, 30_000);
+    assert.deepEqual(again, rows, 'the same numbers after a reload');
+    assert.equal(await (await wb.usageFrame()).locator('[data-testid=usage-today] .value').textContent(), today);
+    await wb.screenshot('usage panel', 'window');
+    await wb.palette('View: Close Editor').catch(() => undefined);
+    chat = await wb.openChat();
+  });
+
   it('9. HTML, scripts, remote images and javascript: links in a reply render inert and fetch nothing', async () => {
     await ensureKey();
     const capture = await startCapture();

@@ -401,6 +401,31 @@ export class Workbench {
     return new Chat(frame);
   }
 
+  /** The frame of the Switchboard Usage panel (Switchboard: Show Usage, or restored after a reload). */
+  async usageFrame(ms = 20_000): Promise<Frame> {
+    return until('the usage panel', async () => {
+      for (const f of this.page.frames()) {
+        if (f.isDetached() || f === this.page.mainFrame()) continue;
+        try {
+          if (await f.$('[data-testid=usage-today]')) return f;
+        } catch {
+          /* a frame navigating or detaching */
+        }
+      }
+      return undefined;
+    }, ms, 200);
+  }
+
+  /** The rows the open quick pick shows, in order: each one's label and all its text (separators excluded). */
+  async quickPickRows(): Promise<Array<{ label: string; text: string }>> {
+    return this.page.locator('.quick-input-widget .quick-input-list .monaco-list-row').evaluateAll((els: any[]) =>
+      els
+        .filter((e) => (e.querySelector('.label-name')?.textContent ?? '').trim() !== '')
+        .sort((a, b) => Number(a.getAttribute('data-index')) - Number(b.getAttribute('data-index')))
+        .map((e) => ({ label: (e.querySelector('.label-name')?.textContent ?? '').trim(), text: (e.innerText ?? e.textContent ?? '').replace(/\s+/g, ' ').trim() })),
+    );
+  }
+
   /** Drags the sash between the side bar and the editor so the side bar is `width` pixels wide. */
   async setSidebarWidth(width: number): Promise<number> {
     const sidebar = this.page.locator('.part.sidebar');
@@ -500,6 +525,11 @@ export class Chat {
   /** Asks the question behind an answer again as another task, with the answer's "Ask as…" control. */
   async reroute(id: string, task: string): Promise<void> {
     await this.frame.locator(`[data-testid=message][data-id="${id}"] [data-testid=reroute]`).selectOption(task);
+  }
+
+  /** The model control under the input. */
+  modelSelect() {
+    return this.frame.locator('select[aria-label=Model]');
   }
 
   /** Whether the "No API key is set yet" banner shows. */
