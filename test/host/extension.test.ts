@@ -49,7 +49,7 @@ describe('Switchboard in a real extension host', function () {
   beforeEach(() => sim.reset());
 
   after(async () => {
-    for (const k of ['baseUrl', 'routes', 'globalFallbacks', 'timeouts.firstTokenMs', 'costMode']) await setUser(k, undefined);
+    for (const k of ['baseUrl', 'routes', 'globalFallbacks', 'timeouts.firstTokenMs', 'costMode', 'dailyBudget']) await setUser(k, undefined);
     await sim.close();
   });
 
@@ -171,5 +171,25 @@ describe('Switchboard in a real extension host', function () {
     assert.match(text, /\| code_review \| `claude-opus-4` \*\*\(from user\)\*\*/);
     assert.match(text, /\| code_generation \| `claude-opus-4` _\(default\)_/);
     await setUser('routes', undefined);
+  });
+
+  it('reads switchboard.dailyBudget from user settings and names a bad value', async () => {
+    await setUser('dailyBudget', 0.5);
+    await until('the budget', () => t.settings.snapshot.dailyBudget === 0.5);
+    await setUser('dailyBudget', -1);
+    const problem = await until('a problem', () => t.settings.snapshot.problems.find((p) => p.key === 'switchboard.dailyBudget'));
+    assert.match(problem.message, /expected a daily budget in US dollars/);
+    assert.equal(t.settings.snapshot.dailyBudget, undefined, 'a bad budget is no budget, and the chat keeps working');
+    await setUser('dailyBudget', undefined);
+  });
+
+  it('Show Usage opens one usage panel, however often it runs', async () => {
+    const usageTabs = () => vscode.window.tabGroups.all.flatMap((g) => g.tabs).filter((tab) => tab.input instanceof vscode.TabInputWebview && tab.label === 'Switchboard Usage');
+    await vscode.commands.executeCommand('switchboard.showUsage');
+    await until('the usage panel', () => (usageTabs().length ? true : undefined));
+    await vscode.commands.executeCommand('switchboard.showUsage');
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(usageTabs().length, 1);
+    await vscode.window.tabGroups.close(usageTabs());
   });
 });
