@@ -81,6 +81,10 @@ export function blockShape(block: string): string {
   return 'code';
 }
 const MARK = '\u0000';
+/** Sublinear term frequency, 1 + ln(count), for the counts most features reach (exactly as Math.log gives it). */
+const LOG_TF = Float64Array.from({ length: 64 }, (_, c) => (c === 1 ? 1 : 1 + Math.log(c)));
+/** NFKC leaves ASCII as it is: only other text pays for normalising. */
+const NON_ASCII = /[^\x00-\x7f]/;
 /** Words are split on exactly these (train.py's WS). */
 const WS = /[ \t\n\r\f\v\u00a0\u1680\u2000-\u200b\u2028\u2029\u202f\u205f\u3000\ufeff]+/;
 const SPACE = 0x20;
@@ -190,16 +194,25 @@ export class TaskClassifier {
   private readonly alphabet = new Map<number, number>();
   /** The n-grams as a trie: (node × alphabet size + character id) → child node; the root is node 0. */
   private readonly trie: IntTable;
+  /** The root's children by character id: the first step of every n-gram, without hashing. */
+  private readonly rootChild: Int32Array;
   private readonly width: number;
-  /** The feature index a trie node completes, or -1. */
-  private readonly nodeFeature: Int32Array;
+  /**
+   * Trie values are packed: the child node in the low `nodeBits` bits, above them the feature index the
+   * child completes plus one (0: none), so a step down the trie is one memory read.
+   */
+  private readonly nodeBits: number;
   private readonly named = new Map<string, number>();
   /** Word features by the bare word, and word pairs by first then second word: no string building per look-up. */
   private readonly wordIndex = new Map<string, number>();
   private readonly pairIndex = new Map<string, Map<string, number>>();
   private readonly idf: Float64Array;
-  /** Weights already multiplied by their task's scale: feature-major. */
-  private readonly w: Float64Array;
+  /**
+   * The int8 weights as shipped, feature-major (8 bytes a feature: the whole table stays in the CPU's
+   * cache), and each task's scale, applied once per message to the summed scores.
+   */
+  private readonly w8: Int8Array;
+  private readonly scales: Float64Array;
   /** Each feature's mean weight over the tasks, for the evidence. */
   private readonly meanW: Float64Array;
   private readonly intercepts: number[];
@@ -207,6 +220,12 @@ export class TaskClassifier {
   private readonly counts: Float64Array;
   private readonly xs: Float64Array;
   private readonly fired = new Firings();
+  /** Scratch: the features that fired in this message (first firing order), and how many. */
+  private readonly touched: Int32Array;
+  private touchedCount = 0;
+  /** Scratch: per touched feature, how much one firing pushes towards the best task (explain()). */
+  private readonly pull: Float64Array;
+  private readonly sums: Float64Array;
   /** Character ids of the Basic Multilingual Plane, by code point (0: in no n-gram); others in `alphabet`. */
   private readonly bmp = new Uint16Array(0x10000);
   /** Scratch: one word's character ids with its padding. */
@@ -259,8 +278,15 @@ export class TaskClassifier {
       }
       nodeFeature[node] = i;
     }
-    this.trie = new IntTable(edges, edges.size);
-    this.nodeFeature = nodeFeature;
+    this.nodeBits = Math.max(1, Math.ceil(Math.log2(edges.size + 1)));
+    if ((vocab.length + 1) * 2 ** this.nodeBits > 0x7fffffff) throw new Error('classifier vocabulary too large for its n-gram table');
+    const pack = (child: number) => child | ((nodeFeature[child]! + 1) << this.nodeBits);
+    this.trie = new IntTable(Array.from(edges, ([key, child]) => [key, pack(child)] as [number, number]), edges.size);
+    this.rootChild = new Int32Array(this.width).fill(-1);
+    for (let id = 1; id < this.width; id++) {
+      const child = edges.get(id);
+      if (child !== undefined) this.rootChild[id] = pack(child);
+    }
 
     const k = this.labels.length;
     const q = decode(data.idf.q);
@@ -268,19 +294,23 @@ export class TaskClassifier {
     const raw = decode(data.weights);
     const w8 = new Int8Array(raw.buffer, raw.byteOffset, raw.byteLength);
     if (this.idf.length !== vocab.length || w8.length !== vocab.length * k || data.scales.length !== k) throw new Error('classifier weights do not match its vocabulary');
-    this.w = Float64Array.from(w8, (v, j) => v * data.scales[j % k]!);
+    this.w8 = Int8Array.from(w8);
+    this.scales = Float64Array.from(data.scales);
     this.meanW = new Float64Array(vocab.length);
     for (let f = 0; f < vocab.length; f++) {
-      for (let c = 0; c < k; c++) this.meanW[f]! += this.w[f * k + c]! / k;
+      for (let c = 0; c < k; c++) this.meanW[f]! += (this.w8[f * k + c]! * this.scales[c]!) / k;
     }
     this.intercepts = data.intercepts;
     this.counts = new Float64Array(vocab.length);
     this.xs = new Float64Array(vocab.length);
+    this.pull = new Float64Array(vocab.length);
+    this.touched = new Int32Array(vocab.length);
+    this.sums = new Float64Array(k);
   }
 
   /** Guesses the task of a chat message, with its confidence and the words that decided it. */
   classify(text: string, context: ClassifyContext = {}): TaskGuess {
-    const { probs, touched } = this.score(text, context);
+    const probs = this.score(text, context);
     try {
       let top = 0;
       for (let c = 1; c < probs.length; c++) if (probs[c]! > probs[top]!) top = c;
@@ -291,55 +321,63 @@ export class TaskClassifier {
       }
       return { task: best, best, confidence, unsure: false, reason: this.explain(top) };
     } finally {
-      this.reset(touched);
+      this.reset();
     }
   }
 
   /** Probabilities per task, in the weights file's label order. */
   probabilities(text: string, context: ClassifyContext = {}): number[] {
-    const { probs, touched } = this.score(text, context);
-    this.reset(touched);
+    const probs = this.score(text, context);
+    this.reset();
     return probs;
   }
 
-  /** Leaves `counts` (firings) and `xs` (values) filled for the touched features; reset() clears them. */
-  private score(text: string, context: ClassifyContext): { probs: number[]; touched: number[] } {
+  /** Leaves `counts` (firings) and `xs` (values) filled for the `touched` features; reset() clears them. */
+  private score(text: string, context: ClassifyContext): number[] {
     const full = context.code ? `${text}\n\`\`\`${context.languageId ?? ''}\n${context.code}\n\`\`\`` : text;
     this.extract(full);
-    const { counts, xs, idf, w } = this;
+    const { counts, xs, idf, w8, touched } = this;
     const feature = this.fired.feature;
     const n = this.fired.length;
-    const touched: number[] = [];
+    let m = 0;
     for (let j = 0; j < n; j++) {
       const f = feature[j]!;
-      if (counts[f]!++ === 0) touched.push(f);
+      if (counts[f]!++ === 0) touched[m++] = f;
     }
+    this.touchedCount = m;
     let norm = 0;
-    for (let t = 0; t < touched.length; t++) {
+    for (let t = 0; t < m; t++) {
       const f = touched[t]!;
       const c = counts[f]!;
-      const v = (c === 1 ? 1 : 1 + Math.log(c)) * idf[f]!;
+      const v = (c < LOG_TF.length ? LOG_TF[c]! : 1 + Math.log(c)) * idf[f]!;
       xs[f] = v;
       norm += v * v;
     }
     const inv = 1 / Math.sqrt(norm);
     const k = this.labels.length;
-    const s = Float64Array.from(this.intercepts);
-    for (let t = 0; t < touched.length; t++) {
+    const s = this.sums.fill(0);
+    for (let t = 0; t < m; t++) {
       const f = touched[t]!;
       const x = (xs[f] = xs[f]! * inv);
       const base = f * k;
-      for (let c = 0; c < k; c++) s[c] = s[c]! + x * w[base + c]!;
+      for (let c = 0; c < k; c++) s[c] = s[c]! + x * w8[base + c]!;
     }
     let max = -Infinity;
-    for (let c = 0; c < k; c++) max = Math.max(max, s[c]!);
-    const e = Array.from(s, (v) => Math.exp(v - max));
-    const sum = e.reduce((a, b) => a + b, 0);
-    return { probs: e.map((v) => v / sum), touched };
+    for (let c = 0; c < k; c++) {
+      s[c] = this.intercepts[c]! + s[c]! * this.scales[c]!;
+      if (s[c]! > max) max = s[c]!;
+    }
+    const probs = new Array<number>(k);
+    let sum = 0;
+    for (let c = 0; c < k; c++) sum += probs[c] = Math.exp(s[c]! - max);
+    for (let c = 0; c < k; c++) probs[c] = probs[c]! / sum;
+    return probs;
   }
 
-  private reset(touched: number[]): void {
-    for (const f of touched) this.counts[f] = this.xs[f] = 0;
+  private reset(): void {
+    const { counts, xs, touched } = this;
+    for (let t = 0; t < this.touchedCount; t++) counts[touched[t]!] = xs[touched[t]!] = 0;
+    this.touchedCount = 0;
   }
 
   /** train.py's features(), recording in `fired` only the features in the vocabulary and where each came from. */
@@ -350,7 +388,7 @@ export class TaskClassifier {
       const i = this.named.get(f);
       if (i !== undefined) fired.add(i, word, 0, 0);
     };
-    const t = text.normalize('NFKC').toLowerCase();
+    const t = (NON_ASCII.test(text) ? text.normalize('NFKC') : text).toLowerCase();
     const blocks = t.includes('```') ? Array.from(t.matchAll(FENCE)) : [];
     const { head, tail, minN, maxN, maxCodeWords } = this.spec;
     const prose = headTail(blocks.length ? t.replace(FENCE, ' ') : t, head, tail);
@@ -359,7 +397,8 @@ export class TaskClassifier {
 
     // Character n-grams of each word padded with one space each side, walked down the trie.
     let size = 0;
-    const { trie, width, nodeFeature, bmp } = this;
+    const { trie, rootChild, width, nodeBits, bmp } = this;
+    const nodeMask = (1 << nodeBits) - 1;
     if (this.ids.length < prose.length + 2) this.ids = new Int32Array(prose.length + 2);
     const ids = this.ids;
     for (let wi = 0; wi < words.length; wi++) {
@@ -382,9 +421,10 @@ export class TaskClassifier {
         for (let n = 1; n <= maxN && i + n <= len; n++) {
           const id = ids[i + n - 1]!;
           if (id === 0) break; // a character no n-gram of the vocabulary has
-          node = trie.get(node * width + id);
-          if (node < 0) break;
-          const f = nodeFeature[node]!;
+          const v = n === 1 ? rootChild[id]! : trie.get(node * width + id);
+          if (v < 0) break;
+          node = v & nodeMask;
+          const f = (v >>> nodeBits) - 1;
           if (f >= 0 && n >= minN) fired.add(f, wi, i - 1, n);
         }
       }
@@ -423,17 +463,18 @@ export class TaskClassifier {
   private explain(top: number): string {
     const k = this.labels.length;
     const ev = this.fired;
-    // How much more a feature favours `top` than the average task, per firing.
-    const pulls = new Float64Array(ev.length);
-    for (let j = 0; j < ev.length; j++) {
-      const f = ev.feature[j]!;
-      pulls[j] = (this.xs[f]! * (this.w[f * k + top]! - this.meanW[f]!)) / this.counts[f]!;
+    // How much more a feature favours `top` than the average task, per firing (the same for every firing of it).
+    const { pull, touched, xs, w8, meanW, counts } = this;
+    const scale = this.scales[top]!;
+    for (let t = 0; t < this.touchedCount; t++) {
+      const f = touched[t]!;
+      pull[f] = (xs[f]! * (w8[f * k + top]! * scale - meanW[f]!)) / counts[f]!;
     }
     // Index 0 collects the evidence in code; word w is at w + 1; NOWHERE (the length marker) is left out.
     const byWord = new Float64Array(ev.text.length + 1);
     for (let j = 0; j < ev.length; j++) {
       const w = ev.word[j]!;
-      if (w !== NOWHERE) byWord[w + 1] = byWord[w + 1]! + pulls[j]!;
+      if (w !== NOWHERE) byWord[w + 1] = byWord[w + 1]! + pull[ev.feature[j]!]!;
     }
     let best = NOWHERE;
     let bestScore = 0;
@@ -450,7 +491,7 @@ export class TaskClassifier {
     const cps = codePoints(word);
     if (cps.length > 16) {
       let gram = -1;
-      for (let j = 0; j < ev.length; j++) if (ev.word[j] === best && ev.n[j]! >= 2 && (gram < 0 || pulls[j]! > pulls[gram]!)) gram = j;
+      for (let j = 0; j < ev.length; j++) if (ev.word[j] === best && ev.n[j]! >= 2 && (gram < 0 || pull[ev.feature[j]!]! > pull[ev.feature[gram]!]!)) gram = j;
       if (gram >= 0) {
         const quoted = String.fromCodePoint(...cps.slice(Math.max(0, ev.start[gram]!), ev.start[gram]! + ev.n[gram]!)).replace(WORD_EDGE, '');
         if (quoted) return `“${quoted}”`;
