@@ -25,6 +25,15 @@ const contexts = await Promise.all([
     target: 'node20',
     external: ['vscode'],
   }),
+  // The openai SDK and the gateway adapter, loaded on the first request (src/host/lazyGateway.ts).
+  esbuild.context({
+    ...common,
+    entryPoints: ['src/host/gatewayLibrary.ts'],
+    outfile: 'dist/gateway.js',
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+  }),
   // The price library, loaded on the first price question (src/host/prices.ts).
   esbuild.context({
     ...common,

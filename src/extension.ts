@@ -55,7 +55,7 @@ export function activate(context: vscode.ExtensionContext): { activationMs: numb
     read: () => context.globalState.get<unknown>(USAGE_KEY),
     write: (rows: UsageRow[]) => context.globalState.update(USAGE_KEY, rows),
   });
-  const gatewayFor = (apiKey: string) => lazyGateway({ apiKey, ...settings.snapshot.connection });
+  const gatewayFor = (apiKey: string) => lazyGateway(context.extensionPath, { apiKey, ...settings.snapshot.connection });
   /** The model list read by the key check, kept for the catalog once the key is stored. */
   let checked: { key: string; baseURL: string; entries: unknown[] } | undefined;
   const secrets = new Secrets(context.secrets, log, async (candidate) => {

@@ -22,6 +22,17 @@ export class GatewayError extends Error {
   }
 }
 
+/**
+ * A GatewayError from any copy of this module: the gateway ships in a bundle of its own (loaded on the
+ * first request), so `instanceof` would not see its errors as this module's class.
+ */
+export function isGatewayError(err: unknown): err is GatewayError {
+  if (err instanceof GatewayError) return true;
+  if (!(err instanceof Error) || err.name !== 'GatewayError') return false;
+  const failure = (err as { failure?: unknown }).failure;
+  return typeof failure === 'object' && failure !== null && typeof (failure as { message?: unknown }).message === 'string';
+}
+
 export type ErrorKind = 'retry' | 'failover' | 'fatal';
 
 export type FailureReason =

@@ -3,7 +3,7 @@
  * and failing over silently. Read top to bottom, each failover rule of DESIGN.md appears once, marked
  * `RULE:`.
  */
-import { GatewayError, classify, clip, type Classification, type FailureReason, type Fix } from './errors';
+import { GatewayError, classify, isGatewayError, clip, type Classification, type FailureReason, type Fix } from './errors';
 import type { ChatGateway, StreamPart, Usage } from './gateway';
 import { Health } from './health';
 import { candidateChain, type SwitchboardConfig } from './routes';
@@ -250,7 +250,7 @@ export class Router {
           const failure =
             why !== undefined
               ? { message: why === 'stalled' ? `no data for ${config.timeouts.idleMs} ms` : `no answer within ${config.timeouts.firstTokenMs} ms`, transport: why }
-              : err instanceof GatewayError
+              : isGatewayError(err)
                 ? err.failure
                 : { message: err instanceof Error ? err.message : String(err), transport: 'network' as const };
           const c = classify(failure);

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { classify, GatewayError } from '../core/errors';
+import { classify, isGatewayError } from '../core/errors';
 import { Disposable } from './lifecycle';
 import type { Log } from './log';
 
@@ -90,7 +90,7 @@ export class Secrets extends Disposable {
 
 /** Turns a failed key check into the sentence the user reads; network trouble is not the key's fault. */
 export function keyCheckMessage(err: unknown): string {
-  if (err instanceof GatewayError) {
+  if (isGatewayError(err)) {
     const c = classify(err.failure);
     if (c.reason === 'auth' || c.reason === 'forbidden') return `The gateway refused this key (${err.failure.status}).`;
     return `Could not check the key: ${c.summary}. ${err.failure.message}`.trim();
