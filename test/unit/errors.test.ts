@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { classify, redact, retryAfter } from '../../src/core/errors';
+import { GatewayError, classify, isGatewayError, redact, retryAfter } from '../../src/core/errors';
 
 describe('error classification', () => {
   const cases: Array<[string, Parameters<typeof classify>[0], string, string]> = [
@@ -63,5 +63,16 @@ describe('redaction', () => {
   it('removes sk- style keys and bearer tokens even when not configured', () => {
     const out = redact('Authorization: Bearer abcdef123456 and sk-proj-ABCDEFGHIJKLMNOPQRSTUV');
     assert.doesNotMatch(out, /abcdef123456|ABCDEFGHIJKLMNOPQRSTUV/);
+  });
+});
+
+describe('isGatewayError', () => {
+  it('recognises a GatewayError from another copy of the module (dist/gateway.js is its own bundle)', () => {
+    const foreign = Object.assign(new Error('429 slow down'), { name: 'GatewayError', failure: { status: 429, message: 'slow down' } });
+    assert.ok(isGatewayError(foreign));
+    assert.ok(isGatewayError(new GatewayError({ message: 'x', transport: 'network' })));
+    assert.ok(!isGatewayError(new Error('GatewayError')));
+    assert.ok(!isGatewayError(Object.assign(new Error('x'), { name: 'GatewayError' })), 'a failure is required');
+    assert.ok(!isGatewayError({ name: 'GatewayError', failure: { message: 'not an Error' } }));
   });
 });
