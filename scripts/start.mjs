@@ -4,6 +4,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { EXAMPLE_TS } from './demoWorkspace.mjs';
 import { ensureCodeServer } from './provision.mjs';
 import { installVsix, startCodeServer, workbenchUrl } from './codeserver.mjs';
 
@@ -29,18 +30,7 @@ const workspace = join(state, 'workspace');
 rmSync(extensionsDir, { recursive: true, force: true });
 mkdirSync(workspace, { recursive: true });
 await installVsix(codeServer, extensionsDir, join(root, vsix));
-writeFileSync(
-  join(workspace, 'example.ts'),
-  [
-    '// 计算一组数字的平均值，空数组返回 0',
-    'export function average(xs: number[]): number {',
-    '  let total = 0;',
-    '  for (let i = 0; i <= xs.length; i++) total += xs[i];',
-    '  return total / xs.length;',
-    '}',
-    '',
-  ].join('\n'),
-);
+writeFileSync(join(workspace, 'example.ts'), EXAMPLE_TS);
 
 step(`starting the gateway simulator on http://127.0.0.1:${simPort}/v1 (demo scenario)`);
 const sim = spawn(process.execPath, ['--import', 'tsx', join(root, 'sim', 'cli.ts'), '--port', String(simPort), '--key', demoKey, '--scenario', 'demo'], {

@@ -4,6 +4,7 @@
  * No `vscode` import, so unit tests render it directly.
  */
 import { formatCost, localDay, type UsageTotals } from '../core/usage/ledger';
+import { webviewPage } from './webviewPage';
 
 export interface UsageModelRow extends UsageTotals {
   model: string;
@@ -99,19 +100,9 @@ function totals(data: UsagePageData): string {
 }
 
 export function usageHtml(data: UsagePageData, page: UsagePage): string {
-  const csp = ["default-src 'none'", `style-src ${page.cspSource}`, "script-src 'none'", "form-action 'none'", "base-uri 'none'"].join('; ');
+  const csp = ["default-src 'none'", `style-src ${page.cspSource}`, "script-src 'none'", "form-action 'none'", "base-uri 'none'"];
   const estimated = data.models.some((m) => m.estimated || m.unpriced) ? '<p class="note">≈: some tokens were counted here because the gateway sent no usage. +: some answers came from a model with no known price.</p>' : '';
-  return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="${csp}">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<link rel="stylesheet" href="${esc(page.styleUri)}">
-<title>Switchboard Usage</title>
-</head>
-<body>
-<main>
+  const body = `<main>
 <h1>Switchboard usage</h1>
 ${totals(data)}
 <h2>Cost per day</h2>
@@ -120,7 +111,6 @@ ${chart(data)}
 ${modelTable(data.models)}
 ${estimated}
 <p class="note">Prices come from the built-in price data (@pydantic/genai-prices) and <code>switchboard.prices</code>; usage is kept for ${data.keptDays} days on this machine and never leaves it.</p>
-</main>
-</body>
-</html>`;
+</main>`;
+  return webviewPage({ csp, styleUri: esc(page.styleUri), title: 'Switchboard Usage', body });
 }

@@ -383,19 +383,24 @@ export class Workbench {
     return this.chat();
   }
 
-  /** The chat webview's frame: the one holding `[data-testid=chat-input]`. */
-  async chat(ms = 30_000): Promise<Chat> {
-    const frame = await until('the chat webview frame', async () => {
+  /** The webview frame holding `selector` (webviews live in nested iframes of the workbench). */
+  private async frameWith(what: string, selector: string, ms: number): Promise<Frame> {
+    return until(what, async () => {
       for (const f of this.page.frames()) {
         if (f.isDetached() || f === this.page.mainFrame()) continue;
         try {
-          if (await f.$('[data-testid=chat-input]')) return f;
+          if (await f.$(selector)) return f;
         } catch {
           /* a frame navigating or detaching */
         }
       }
       return undefined;
     }, ms, 200);
+  }
+
+  /** The chat webview's frame: the one holding `[data-testid=chat-input]`. */
+  async chat(ms = 30_000): Promise<Chat> {
+    const frame = await this.frameWith('the chat webview frame', '[data-testid=chat-input]', ms);
     // The view is live once the host's snapshot arrived: it fills the model picker beyond "Routed".
     await until('the chat to receive its first snapshot', async () => (await frame.locator('select[aria-label=Model] option').count()) > 1, ms, 100);
     return new Chat(frame);
@@ -403,17 +408,7 @@ export class Workbench {
 
   /** The frame of the Switchboard Usage panel (Switchboard: Show Usage, or restored after a reload). */
   async usageFrame(ms = 20_000): Promise<Frame> {
-    return until('the usage panel', async () => {
-      for (const f of this.page.frames()) {
-        if (f.isDetached() || f === this.page.mainFrame()) continue;
-        try {
-          if (await f.$('[data-testid=usage-today]')) return f;
-        } catch {
-          /* a frame navigating or detaching */
-        }
-      }
-      return undefined;
-    }, ms, 200);
+    return this.frameWith('the usage panel', '[data-testid=usage-today]', ms);
   }
 
   /** The rows the open quick pick shows, in order: each one's label and all its text (separators excluded). */

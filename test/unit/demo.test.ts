@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import OpenAI from 'openai';
 import { demoAnswer, taskOf, userText } from '../../sim/demo';
 import { startSimulator, type Simulator } from '../../sim/server';
+import { EXAMPLE_TS } from '../../scripts/demoWorkspace.mjs';
 import { firstCodeBlock } from '../../src/core/comments';
 import { buildPrompt, forTask, TASK_LABELS, TASK_TYPES, type ActionContext, type EditorAction, type TaskType } from '../../src/core/tasks';
 
@@ -18,14 +19,7 @@ const bodyOf = (text: string) => text.split('\n').slice(2).join('\n');
 const fences = (text: string) => text.match(/^```/gm)?.length ?? 0;
 
 /** The demo workspace's example.ts, as scripts/start.mjs writes it. */
-const EXAMPLE = [
-  '// 计算一组数字的平均值，空数组返回 0',
-  'export function average(xs: number[]): number {',
-  '  let total = 0;',
-  '  for (let i = 0; i <= xs.length; i++) total += xs[i];',
-  '  return total / xs.length;',
-  '}',
-];
+const EXAMPLE = EXAMPLE_TS.trimEnd().split('\n');
 const AVERAGE = EXAMPLE.slice(1).join('\n');
 
 describe('demo answers', () => {
