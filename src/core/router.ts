@@ -101,11 +101,6 @@ export function planRoute(
   return { candidates: choice.models.map((model) => ({ model, maxTokens, temperature })), note: choice.note };
 }
 
-/** The ordered candidates for a task (an explicit model first), each with the task's limits. */
-export function plan(task: TaskType, config: SwitchboardConfig, pick?: string): Candidate[] {
-  return planRoute(task, config, { pick }).candidates;
-}
-
 class AttemptAborted extends Error {
   constructor(readonly why: 'first_token_timeout' | 'stalled' | 'cancelled') {
     super(why);
@@ -119,10 +114,6 @@ export class Router {
   constructor(private readonly options: RouterOptions) {
     this.health = options.health ?? new Health();
     this.maxRateLimitWaits = options.maxRateLimitWaits ?? 2;
-  }
-
-  plan(task: TaskType, pick?: string): Candidate[] {
-    return plan(task, this.options.config(), pick);
   }
 
   private window(model: string): number | undefined {

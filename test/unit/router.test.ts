@@ -54,7 +54,7 @@ describe('router through the openai SDK and the simulator', function () {
 
     it('puts a model the user picked first and keeps the task chain behind it', async () => {
       const router = routerFor(sim, twoModels);
-      assert.deepEqual(router.plan('code_review', 'glm-5').map((c) => c.model), ['glm-5', 'gpt-5', 'claude-sonnet-4']);
+      assert.deepEqual(router.route({ task: 'code_review', model: 'glm-5' }).candidates.map((c) => c.model), ['glm-5', 'gpt-5', 'claude-sonnet-4']);
       const done = doneOf(await collect(router, { ...ask(), model: 'glm-5' }));
       assert.equal(done.model, 'glm-5');
     });
