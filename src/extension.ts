@@ -40,21 +40,15 @@ export function activate(context: vscode.ExtensionContext): { activationMs: numb
   const log = new Log();
   const settings = new Settings(log);
   const health = new Health();
-  const CATALOG_KEY = 'switchboard.catalog.v1';
-  const catalog = new ModelCatalog({
-    read: () => context.globalState.get<unknown>(CATALOG_KEY),
-    write: (value: StoredCatalog | undefined) => context.globalState.update(CATALOG_KEY, value),
-  });
+  /** A value kept in globalState: what the catalog and the usage ledger persist through. */
+  const stored = <T>(key: string) => ({ read: () => context.globalState.get<unknown>(key), write: (value: T) => context.globalState.update(key, value) });
+  const catalog = new ModelCatalog(stored<StoredCatalog | undefined>('switchboard.catalog.v1'));
   const prices = new PriceBook(
     () => loadPriceLibrary(context.extensionPath, log),
     () => settings.snapshot.config.prices,
     (m) => catalog.info(m),
   );
-  const USAGE_KEY = 'switchboard.usage.v1';
-  const ledger = new UsageLedger({
-    read: () => context.globalState.get<unknown>(USAGE_KEY),
-    write: (rows: UsageRow[]) => context.globalState.update(USAGE_KEY, rows),
-  });
+  const ledger = new UsageLedger(stored<UsageRow[]>('switchboard.usage.v1'));
   const gatewayFor = (apiKey: string) => lazyGateway(context.extensionPath, { apiKey, ...settings.snapshot.connection });
   /** The model list read by the key check, kept for the catalog once the key is stored. */
   let checked: { key: string; baseURL: string; entries: unknown[] } | undefined;
@@ -112,9 +106,10 @@ export function activate(context: vscode.ExtensionContext): { activationMs: numb
       record: (answer) => {
         const before = ledger.today().cost;
         ledger.record(answer);
-        statusBar.usage(ledger.today(), ledger.sessionTotals());
+        const today = ledger.today();
+        statusBar.usage(today, ledger.sessionTotals());
         usageView.refresh();
-        budget.answered(before, ledger.today().cost);
+        budget.answered(before, today.cost);
       },
       allow: (request) => budget.allow(request),
     },

@@ -159,6 +159,11 @@ export function buildPrompt(action: EditorAction, ctx: ActionContext): ChatMessa
   }
 }
 
+/** The text of a prompt's messages, as a token counter reads it. */
+export function promptText(messages: ChatMessage[]): string {
+  return messages.map((m) => m.content).join('\n');
+}
+
 /** The instruction sent to a fallback model when the previous model's stream died after partial text. */
 export function continuationMessages(messages: ChatMessage[], partial: string): ChatMessage[] {
   return [

@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { checkBudget, crossedWarning, requestCeiling } from '../core/usage/budget';
-import type { ChatMessage } from '../core/tasks';
+import { promptText, type ChatMessage } from '../core/tasks';
 import type { PriceBook } from '../core/usage/prices';
 import type { Log } from './log';
 
@@ -27,7 +27,7 @@ export class BudgetGuard {
   async allow(request: BudgetRequest): Promise<boolean> {
     const budget = this.budget();
     if (budget === undefined) return true;
-    const promptTokens = this.countTokens(request.messages.map((m) => m.content).join('\n'));
+    const promptTokens = this.countTokens(promptText(request.messages));
     const ceiling = requestCeiling(promptTokens, request.maxTokens, this.prices.pricing(request.model));
     const verdict = checkBudget(budget, this.spentToday(), ceiling, request.model);
     if (!verdict.ask) return true;

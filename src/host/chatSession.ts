@@ -4,7 +4,7 @@ import { estimateComplexity } from '../core/routing/complexity';
 import type { Usage } from '../core/gateway';
 import type { AnswerUsage } from '../core/usage/ledger';
 import type { Router, RouterEvent } from '../core/router';
-import { TASK_LABELS, buildPrompt, forTask, type ChatMessage, type TaskType } from '../core/tasks';
+import { TASK_LABELS, buildPrompt, forTask, promptText, type ChatMessage, type TaskType } from '../core/tasks';
 import type { HostMessage, TaskChoice, UiMessage, ViewState } from '../protocol';
 import { UiMessage as UiMessageSchema } from '../protocol';
 import { Disposable } from './lifecycle';
@@ -298,7 +298,7 @@ export class ChatSession extends Disposable {
         // A gateway that sends no usage chunk: count the tokens ourselves, and say they are estimated.
         const estimated = !tally.reported && (event.usage.promptTokens === 0 || event.usage.completionTokens === 0);
         const usage = estimated
-          ? { promptTokens: this.meter.countTokens(tally.prompt.map((m) => m.content).join('\n')), completionTokens: this.meter.countTokens(event.text) }
+          ? { promptTokens: this.meter.countTokens(promptText(tally.prompt)), completionTokens: this.meter.countTokens(event.text) }
           : event.usage;
         const cost = estimated ? this.meter.cost(event.model, usage) : tally.unpriced ? undefined : tally.cost;
         Object.assign(answer, {

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { formatCost, type UsageTotals } from '../core/usage/ledger';
+import { formatCount, formatTotal, type UsageTotals } from '../core/usage/ledger';
 import { Disposable } from './lifecycle';
 
 /**
@@ -35,7 +35,7 @@ export class StatusBar extends Disposable {
 
   private render(busy: boolean): void {
     const model = this.lastModel ?? 'ready';
-    const today = this.today && this.today.requests > 0 ? ` · ${totalText(this.today)} today` : '';
+    const today = this.today && this.today.requests > 0 ? ` · ${formatTotal(this.today)} today` : '';
     this.item.text = busy ? `$(loading~spin) Switchboard` : `$(comment-discussion) ${model}${today}`;
     const lines = [
       busy ? 'Switchboard is answering…' : this.lastModel ? `Last answer from ${this.lastModel}.` : 'Switchboard',
@@ -48,18 +48,8 @@ export class StatusBar extends Disposable {
   }
 }
 
-/** `$0.012`, `≈$0.012` when part of it was estimated, `$0.012+` when some answers had no price. */
-function totalText(t: UsageTotals): string {
-  return `${t.estimated ? '≈' : ''}${formatCost(t.cost)}${t.unpriced ? '+' : ''}`;
-}
-
 function describe(t: UsageTotals): string {
   const tokens = t.promptTokens + t.completionTokens;
   const notes = [t.estimated ? 'some tokens estimated' : '', t.unpriced ? 'some models have no price' : ''].filter(Boolean);
-  return `${totalText(t)} · ${t.requests} answer${t.requests === 1 ? '' : 's'} · ${thousands(tokens)} tokens${notes.length ? ` (${notes.join('; ')})` : ''}`;
-}
-
-/** 12345 → `12,345`, without Intl (whose first use costs milliseconds at activation). */
-function thousands(n: number): string {
-  return String(Math.round(n)).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+  return `${formatTotal(t)} · ${t.requests} answer${t.requests === 1 ? '' : 's'} · ${formatCount(tokens)} tokens${notes.length ? ` (${notes.join('; ')})` : ''}`;
 }

@@ -3,7 +3,7 @@
  * SVG with no script at all (the Content-Security-Policy allows none); re-rendered when usage changes.
  * No `vscode` import, so unit tests render it directly.
  */
-import { formatCost, localDay, type UsageTotals } from '../core/usage/ledger';
+import { formatCost, formatCount, formatTotal, localDay, type UsageTotals } from '../core/usage/ledger';
 import { webviewPage } from './webviewPage';
 
 export interface UsageModelRow extends UsageTotals {
@@ -32,8 +32,6 @@ export interface UsagePage {
 export const CHART_DAYS = 30;
 
 const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-const thousands = (n: number) => String(Math.round(n)).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
-const total = (t: UsageTotals) => `${t.estimated ? '≈' : ''}${formatCost(t.cost)}${t.unpriced ? '+' : ''}`;
 
 /** The last CHART_DAYS local days, oldest first, with the cost of each (0 for a day without usage). */
 export function chartDays(days: UsagePageData['days'], now: Date): Array<{ day: string; cost: number; requests: number }> {
@@ -77,7 +75,7 @@ function modelTable(rows: UsageModelRow[]): string {
     .map((r) => {
       const notes = [r.estimated ? 'tokens partly estimated (the gateway sent no usage)' : '', r.unpriced ? 'some answers have no known price (add one in switchboard.prices)' : ''].filter(Boolean);
       return `<tr data-testid="usage-row" data-model="${esc(r.model)}"${notes.length ? ` title="${esc(notes.join('; '))}"` : ''}>
-<th scope="row">${esc(r.model)}</th><td data-col="requests">${thousands(r.requests)}</td><td data-col="in">${thousands(r.promptTokens)}</td><td data-col="out">${thousands(r.completionTokens)}</td><td data-col="cost">${esc(total(r))}</td><td data-col="failovers">${thousands(r.failovers)}</td></tr>`;
+<th scope="row">${esc(r.model)}</th><td data-col="requests">${formatCount(r.requests)}</td><td data-col="in">${formatCount(r.promptTokens)}</td><td data-col="out">${formatCount(r.completionTokens)}</td><td data-col="cost">${esc(formatTotal(r))}</td><td data-col="failovers">${formatCount(r.failovers)}</td></tr>`;
     })
     .join('\n');
   return `<table data-testid="usage-table">
@@ -91,7 +89,7 @@ ${body}
 
 function totals(data: UsagePageData): string {
   const line = (name: string, t: UsageTotals, testid: string) =>
-    `<div class="total" data-testid="${testid}"><span class="label">${name}</span><span class="value">${esc(total(t))}</span><span class="sub">${thousands(t.requests)} answer${t.requests === 1 ? '' : 's'} · ${thousands(t.promptTokens + t.completionTokens)} tokens</span></div>`;
+    `<div class="total" data-testid="${testid}"><span class="label">${name}</span><span class="value">${esc(formatTotal(t))}</span><span class="sub">${formatCount(t.requests)} answer${t.requests === 1 ? '' : 's'} · ${formatCount(t.promptTokens + t.completionTokens)} tokens</span></div>`;
   const budget =
     data.budget !== undefined
       ? `<div class="total" data-testid="usage-budget"><span class="label">Daily budget</span><span class="value">${esc(formatCost(data.budget))}</span><span class="sub">${Math.round((data.today.cost / data.budget) * 100)}% used today</span></div>`

@@ -1,6 +1,6 @@
 /** One chat message in the DOM: its header, failover note, rendered text, status and actions. */
 import { TASK_LABELS, TASK_TYPES } from '../core/tasks';
-import { formatCost } from '../core/usage/ledger';
+import { formatCost, formatCount } from '../core/usage/ledger';
 import type { FailoverNote, UiMessage } from '../protocol';
 import { actionButton, h } from './dom';
 import { IncrementalRenderer } from './render';
@@ -240,9 +240,9 @@ function costPart(m: UiMessage): HTMLElement | undefined {
   const tokens = m.usage.promptTokens + m.usage.completionTokens;
   if (tokens === 0) return undefined;
   const approx = m.estimated ? '≈' : '';
-  const text = m.cost !== undefined ? `${approx}${formatCost(m.cost)}` : `${approx}${tokens.toLocaleString('en-US')} tokens`;
+  const text = m.cost !== undefined ? `${approx}${formatCost(m.cost)}` : `${approx}${formatCount(tokens)} tokens`;
   const detail = [
-    `${m.usage.promptTokens.toLocaleString('en-US')} tokens in, ${m.usage.completionTokens.toLocaleString('en-US')} out`,
+    `${formatCount(m.usage.promptTokens)} tokens in, ${formatCount(m.usage.completionTokens)} out`,
     m.cost !== undefined ? `cost ${formatCost(m.cost)}` : 'no price known for this model (add one in switchboard.prices)',
     m.estimated ? 'estimated: the gateway sent no token counts' : '',
   ].filter(Boolean);

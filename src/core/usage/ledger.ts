@@ -148,6 +148,16 @@ export class UsageLedger {
   }
 }
 
+/** `$0.012`, `≈$0.012` when part of it was estimated, `$0.012+` when some answers had no price. */
+export function formatTotal(t: UsageTotals): string {
+  return `${t.estimated ? '≈' : ''}${formatCost(t.cost)}${t.unpriced ? '+' : ''}`;
+}
+
+/** 12345 → `12,345`, without Intl (whose first use costs milliseconds at activation). */
+export function formatCount(n: number): string {
+  return String(Math.round(n)).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+}
+
 /** `$0.0031`, `$1.24`, `<$0.0001`: a cost as the user reads it. */
 export function formatCost(usd: number): string {
   if (usd === 0) return '$0';
