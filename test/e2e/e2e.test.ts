@@ -10,6 +10,7 @@
 import { strict as assert } from 'node:assert';
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
+import { EXAMPLE_TS } from '../../scripts/demoWorkspace.mjs';
 import { defaultText } from '../../sim/scripts';
 import { DEFAULT_MODELS, startSimulator, type RecordedRequest, type Simulator } from '../../sim/server';
 import {
@@ -38,14 +39,8 @@ const ENV_KEY = 'sk-env-should-never-be-used-0123456789';
 /** A fake OpenAI project key, 40 characters after the prefix. */
 const FAKE_SECRET = `sk-proj-${'Ab3dEf6hIj9lMn2pQr5tUv8xYz'}${'0123456789ABCD'}`;
 
-const REVIEW_TS = [
-  'export function average(xs: number[]): number {',
-  '  let total = 0;',
-  '  for (let i = 0; i <= xs.length; i++) total += xs[i];',
-  '  return total / xs.length;',
-  '}',
-  '',
-].join('\n');
+/** The demo workspace's example.ts without its comment: the loop with the off-by-one. */
+const REVIEW_TS = EXAMPLE_TS.split('\n').slice(1).join('\n');
 
 const SECRET_TS = ['// deploy configuration', `const apiKey = "${FAKE_SECRET}";`, 'export default apiKey;', ''].join('\n');
 
