@@ -15,6 +15,20 @@ export const Fix = z.enum(['setApiKey', 'openSettings']);
 export const FailoverNote = z.object({ from: z.string(), to: z.string(), summary: z.string() });
 export type FailoverNote = z.infer<typeof FailoverNote>;
 
+/** One tool call of an answer, as the chat shows it: what was asked, and a short account of the result. */
+export const ToolStep = z.object({
+  id,
+  name: z.string().check(z.maxLength(100)),
+  /** The arguments as the model wrote them (clipped). */
+  args: shortText,
+  state: z.enum(['running', 'done', 'error']),
+  /** One line: `read src/a.ts (120 lines)`, `refused: outside the workspace`. */
+  summary: z.optional(z.string().check(z.maxLength(500))),
+  /** The start of what the model was given back (clipped), shown when the step is expanded. */
+  detail: z.optional(shortText),
+});
+export type ToolStep = z.infer<typeof ToolStep>;
+
 export const UiMessage = z.object({
   id,
   role: z.enum(['user', 'assistant']),
@@ -31,6 +45,10 @@ export const UiMessage = z.object({
   /** Auto routing only: the classifier's probability for the task, 0 to 1. */
   confidence: z.optional(z.number().check(z.gte(0), z.lte(1))),
   state: z.enum(['streaming', 'waiting', 'done', 'cancelled', 'error']),
+  /** Assistant only: the answering model's reasoning, shown as a collapsed Thinking section. */
+  reasoning: z.optional(longText),
+  /** Assistant only: the tools the model called on the way to this answer, in order. */
+  tools: z.optional(z.array(ToolStep)),
   failovers: z._default(z.array(FailoverNote), []),
   /** A note such as "rate-limited, retrying in 3 s" while waiting. */
   notice: z.optional(z.string()),
@@ -64,6 +82,8 @@ export const HostMessage = z.discriminatedUnion('type', [
   /** Replaces one message wholesale (state changes, failover notes, errors). */
   z.object({ type: z.literal('update'), message: UiMessage }),
   z.object({ type: z.literal('delta'), id, text: longText }),
+  /** More reasoning for answer `id` (appended to its Thinking section). */
+  z.object({ type: z.literal('reasoning'), id, text: longText }),
   z.object({ type: z.literal('busy'), busy: z.boolean() }),
   z.object({ type: z.literal('focusInput') }),
 ]);

@@ -2,6 +2,7 @@
 import OpenAI, { APIConnectionError, APIError, APIUserAbortError } from 'openai';
 import { GatewayError, redact, type GatewayFailure } from './errors';
 import type { ChatMessage } from './tasks';
+import type { ToolCallDelta } from './tools/assemble';
 
 export interface GatewayConfig {
   baseURL: string;
@@ -17,6 +18,17 @@ export interface CompletionRequest {
   messages: ChatMessage[];
   maxTokens: number;
   temperature: number;
+  /** Functions the model may call; absent, the request carries no `tools` at all. */
+  tools?: ToolSchema[];
+  /** `none` lets the model see the tools (and its earlier calls) but not call one: the last step of a loop. */
+  toolChoice?: 'auto' | 'none';
+}
+
+/** A function the model may call: its JSON Schema parameters as chat completions takes them. */
+export interface ToolSchema {
+  name: string;
+  description: string;
+  parameters: Record<string, unknown>;
 }
 
 export interface Usage {
@@ -27,8 +39,10 @@ export interface Usage {
 /** What a stream yields, already reduced to what the router needs. */
 export type StreamPart =
   | { type: 'text'; text: string }
-  /** The model is alive (reasoning or tool-call deltas) but has no visible text for the user. */
-  | { type: 'activity' }
+  /** The model's reasoning (`reasoning_content` or `reasoning`): shown apart, never part of the answer. */
+  | { type: 'reasoning'; text: string }
+  /** Raw tool-call deltas; the router assembles them (tools/assemble.ts). */
+  | { type: 'tool_calls'; deltas: ToolCallDelta[] }
   | { type: 'usage'; usage: Usage }
   | { type: 'finish'; reason: string };
 
@@ -96,7 +110,9 @@ export class Gateway implements ChatGateway {
         if (delta) {
           const text = (typeof delta.content === 'string' ? delta.content : '') + (typeof delta.refusal === 'string' ? delta.refusal : '');
           if (text) yield { type: 'text', text };
-          else if (delta.reasoning_content || delta.reasoning || delta.tool_calls) yield { type: 'activity' };
+          const reasoning = typeof delta.reasoning_content === 'string' ? delta.reasoning_content : typeof delta.reasoning === 'string' ? delta.reasoning : '';
+          if (reasoning) yield { type: 'reasoning', text: reasoning };
+          if (Array.isArray(delta.tool_calls) && delta.tool_calls.length > 0) yield { type: 'tool_calls', deltas: delta.tool_calls as ToolCallDelta[] };
         }
         if (chunk.usage) {
           yield {
@@ -136,7 +152,13 @@ export class Gateway implements ChatGateway {
     const q = this.quirks.get(request.model) ?? {};
     return {
       model: request.model,
-      messages: request.messages,
+      messages: request.messages.map(toWire),
+      ...(request.tools?.length
+        ? {
+            tools: request.tools.map((t) => ({ type: 'function' as const, function: { name: t.name, description: t.description, parameters: t.parameters } })),
+            tool_choice: request.toolChoice ?? 'auto',
+          }
+        : {}),
       stream: true,
       ...(this.streamOptionsRejected ? {} : { stream_options: { include_usage: true } }),
       ...(q.maxCompletionTokens ? { max_completion_tokens: request.maxTokens } : { max_tokens: request.maxTokens }),
@@ -187,6 +209,20 @@ export class Gateway implements ChatGateway {
     const detail = [e?.message, e?.cause?.code ?? e?.code, e?.cause?.message].filter(Boolean).join(': ');
     return new GatewayError({ message: redact(detail || String(err), secrets), transport: 'network' });
   }
+}
+
+/** A message as chat completions takes it: tool calls and tool results in the wire's own shape. */
+function toWire(m: ChatMessage): OpenAI.Chat.ChatCompletionMessageParam {
+  if (m.role === 'tool') return { role: 'tool', tool_call_id: m.toolCallId ?? '', content: m.content };
+  if (m.role === 'assistant' && m.toolCalls?.length) {
+    return {
+      role: 'assistant',
+      // Several providers reject an empty text part next to tool calls; null is what OpenAI itself sends.
+      content: m.content || null,
+      tool_calls: m.toolCalls.map((c) => ({ id: c.id, type: 'function' as const, function: { name: c.name, arguments: c.arguments } })),
+    };
+  }
+  return { role: m.role, content: m.content } as OpenAI.Chat.ChatCompletionMessageParam;
 }
 
 function messageOf(err: APIError, body: Record<string, unknown>): string {

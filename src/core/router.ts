@@ -4,12 +4,13 @@
  * `RULE:`.
  */
 import { GatewayError, classify, isGatewayError, clip, type Classification, type FailureReason, type Fix } from './errors';
-import type { ChatGateway, StreamPart, Usage } from './gateway';
+import type { ChatGateway, StreamPart, ToolSchema, Usage } from './gateway';
 import { Health } from './health';
 import { candidateChain, type SwitchboardConfig } from './routes';
 import type { ComplexityEstimate } from './routing/complexity';
 import { applyCostMode } from './routing/costMode';
 import { continuationMessages, type ChatMessage, type TaskType } from './tasks';
+import { ToolCallAssembler, type ToolCall } from './tools/assemble';
 
 export interface Candidate {
   model: string;
@@ -24,6 +25,9 @@ export interface RouteRequest {
   model?: string;
   /** How hard the request looks; with a cost mode other than quality it may start on a cheaper model. */
   complexity?: ComplexityEstimate;
+  /** Functions the model may call (a tool loop's step); the answer may then be tool calls instead of text. */
+  tools?: ToolSchema[];
+  toolChoice?: 'auto' | 'none';
 }
 
 /** One line of the story of a request: who was tried and what they answered. */
@@ -41,6 +45,8 @@ export interface AttemptRecord {
 export type RouterEvent =
   | { type: 'start'; model: string; attempt: number; task: TaskType; continuing: boolean }
   | { type: 'delta'; model: string; text: string }
+  /** Reasoning text, streamed apart from the answer; a new attempt that is not a continuation starts it over. */
+  | { type: 'reasoning'; model: string; text: string }
   | { type: 'failover'; from: string; to: string; reason: FailureReason; summary: string; status?: number }
   /** Every candidate is rate-limited: the router waits once, bounded, and then tries again. */
   | { type: 'waiting'; ms: number; reason: 'rate_limited'; userText: string }
@@ -55,6 +61,8 @@ export type RouterEvent =
       cancelled: boolean;
       usage: Usage;
       attempts: AttemptRecord[];
+      /** The calls the answering model made (empty for a plain answer), assembled from its stream. */
+      toolCalls: ToolCall[];
     }
   | {
       type: 'error';
@@ -153,6 +161,7 @@ export class Router {
       cancelled: true,
       usage,
       attempts,
+      toolCalls: [],
     });
 
     for (;;) {
@@ -180,9 +189,16 @@ export class Router {
         const onAbort = () => watchdog.cancel();
         signal.addEventListener('abort', onAbort, { once: true });
         let modelText = '';
+        const calls = new ToolCallAssembler();
         try {
           const parts = this.options.gateway.stream(
-            { model: candidate.model, messages, maxTokens: candidate.maxTokens, temperature: candidate.temperature },
+            {
+              model: candidate.model,
+              messages,
+              maxTokens: candidate.maxTokens,
+              temperature: candidate.temperature,
+              ...(request.tools?.length ? { tools: request.tools, toolChoice: request.toolChoice } : {}),
+            },
             controller.signal,
           );
           for await (const part of parts as AsyncIterable<StreamPart>) {
@@ -198,12 +214,17 @@ export class Router {
             }
             // RULE: no first token within the first-token timeout, or a stall between chunks: abort, next candidate.
             watchdog.alive();
+            // Reasoning and tool-call deltas are first tokens too: the model is answering.
+            ttftMs ??= performance.now() - started;
             if (part.type === 'text') {
-              ttftMs ??= performance.now() - started;
               if (!modelText) contributors.push(candidate.model);
               modelText += part.text;
               text += part.text;
               yield { type: 'delta', model: candidate.model, text: part.text };
+            } else if (part.type === 'reasoning') {
+              yield { type: 'reasoning', model: candidate.model, text: part.text };
+            } else {
+              calls.add(part.deltas);
             }
           }
           watchdog.throwIfFired();
@@ -214,8 +235,9 @@ export class Router {
               transport: modelText ? 'truncated' : 'empty',
             });
           }
+          const toolCalls = calls.calls();
           // RULE: an empty answer (no text, no tool call) is not an answer: next candidate.
-          if (!text && finishReason !== 'tool_calls' && finishReason !== 'function_call') {
+          if (!text && toolCalls.length === 0) {
             throw new GatewayError({ message: `the model finished (${finishReason}) without any text`, transport: 'empty' });
           }
           // RULE: content filter: stop and show it; never route around a provider's safety filter.
@@ -228,7 +250,7 @@ export class Router {
           }
           ticket.success(ttftMs);
           attempts.push({ model: candidate.model, outcome: 'answered', summary: `answered (${finishReason})`, ttftMs, durationMs: elapsed(started) });
-          yield { type: 'done', model: candidate.model, models: contributors, text, finishReason, cancelled: false, usage, attempts };
+          yield { type: 'done', model: candidate.model, models: contributors, text, finishReason, cancelled: false, usage, attempts, toolCalls };
           return;
         } catch (err) {
           const why = watchdog.fired ?? (err instanceof AttemptAborted ? err.why : undefined);

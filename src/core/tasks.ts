@@ -1,4 +1,5 @@
 /** Task types, editor actions and the prompt each action builds. No `vscode` import. */
+import type { ToolCall } from './tools/assemble';
 
 export const TASK_TYPES = [
   'code_generation',
@@ -35,8 +36,12 @@ export const DEFAULT_ACTION_TASKS: Record<Exclude<EditorAction, 'chat'>, TaskTyp
 };
 
 export interface ChatMessage {
-  role: 'system' | 'user' | 'assistant';
+  role: 'system' | 'user' | 'assistant' | 'tool';
   content: string;
+  /** Assistant only: the tools it called in this turn (its content may then be empty). */
+  toolCalls?: ToolCall[];
+  /** Tool only: the call this message answers. */
+  toolCallId?: string;
 }
 
 /** What the editor knows when an action starts; every field is optional text the prompt may use. */

@@ -265,7 +265,14 @@ export class ChatSession extends Disposable {
       case 'start':
         answer.state = 'streaming';
         answer.notice = undefined;
+        // The Thinking section belongs to the model that answers: a fresh attempt starts it over.
+        if (!event.continuing) answer.reasoning = undefined;
         this.update(answer);
+        return;
+      case 'reasoning':
+        answer.reasoning = (answer.reasoning ?? '') + event.text;
+        this.posted.fire({ type: 'reasoning', id: answer.id, text: event.text });
+        this.save();
         return;
       case 'delta':
         answer.text += event.text;

@@ -145,6 +145,9 @@ export class ChatApp {
         view.delta(message.text);
         return;
       }
+      case 'reasoning':
+        this.views.get(message.id)?.reasoning(message.text);
+        return;
       case 'busy':
         return this.setBusy(message.busy);
       case 'focusInput':

@@ -1,7 +1,7 @@
 /** One chat message in the DOM: its header, failover note, rendered text, status and actions. */
 import { TASK_LABELS, TASK_TYPES } from '../core/tasks';
 import { formatCost, formatCount } from '../core/usage/ledger';
-import type { FailoverNote, UiMessage } from '../protocol';
+import type { FailoverNote, ToolStep, UiMessage } from '../protocol';
 import { actionButton, h } from './dom';
 import { IncrementalRenderer } from './render';
 
@@ -75,10 +75,30 @@ function failoverNote(message: UiMessage, open: boolean): HTMLDetailsElement {
   );
 }
 
+/** One tool call as a collapsible line: name and summary; expanded, the arguments and what came back. */
+function toolStepView(step: ToolStep, open: boolean): HTMLDetailsElement {
+  return h(
+    'details',
+    { class: `tool-step ${step.state}`, 'data-testid': 'tool-step', 'data-tool': step.name, 'data-state': step.state, 'data-step': step.id, open },
+    h(
+      'summary',
+      {},
+      h('span', { class: 'tool-name' }, step.name),
+      h('span', { class: 'tool-summary' }, step.state === 'running' ? 'running…' : (step.summary ?? '')),
+    ),
+    h('pre', { class: 'tool-args', 'aria-label': 'Arguments' }, step.args || '{}'),
+    step.detail ? h('pre', { class: 'tool-detail', 'aria-label': 'Result' }, step.detail) : undefined,
+  );
+}
+
 export class MessageView {
   readonly el: HTMLElement;
   private readonly header: HTMLElement;
   private readonly notes: HTMLElement;
+  /** The model's reasoning: collapsed, above the answer, never part of its text. */
+  private readonly thinking: HTMLDetailsElement;
+  private readonly thinkingText = document.createTextNode('');
+  private readonly toolSteps: HTMLElement;
   private readonly body: HTMLElement;
   private readonly footer: HTMLElement;
   private readonly renderer: IncrementalRenderer | undefined;
@@ -90,6 +110,13 @@ export class MessageView {
     const assistant = message.role === 'assistant';
     this.header = h('div', { class: 'msg-header' });
     this.notes = h('div', { class: 'msg-notes' });
+    this.thinking = h(
+      'details',
+      { class: 'thinking', 'data-testid': 'thinking', hidden: true },
+      h('summary', {}, 'Thinking'),
+      h('div', { class: 'thinking-text' }, this.thinkingText),
+    );
+    this.toolSteps = h('div', { class: 'tool-steps', hidden: true });
     this.body = h('div', { class: assistant ? 'msg-body markdown' : 'msg-body user-text' });
     this.footer = h('div', { class: 'msg-footer' });
     this.el = h(
@@ -102,6 +129,8 @@ export class MessageView {
       },
       this.header,
       this.notes,
+      this.thinking,
+      this.toolSteps,
       this.body,
       this.footer,
     );
@@ -122,6 +151,8 @@ export class MessageView {
   update(message: UiMessage, first = false): void {
     const previous = this.message;
     this.message = message;
+    if ((message.reasoning ?? '') !== this.thinkingText.data) this.thinkingText.data = message.reasoning ?? '';
+    this.thinking.hidden = !message.reasoning;
     if (this.renderer) {
       this.renderer.setText(message.text);
       if (isOpen(message.state)) {
@@ -143,13 +174,20 @@ export class MessageView {
     this.renderer.append(text);
   }
 
+  /** Streamed reasoning: appended to the Thinking section. */
+  reasoning(text: string): void {
+    this.message = { ...this.message, reasoning: (this.message.reasoning ?? '') + text };
+    this.thinkingText.appendData(text);
+    this.thinking.hidden = false;
+  }
+
   dispose(): void {
     this.renderer?.dispose();
   }
 
   private renderChrome(): void {
     const m = this.message;
-    const key = JSON.stringify([m.state, m.model, m.models, m.task, m.taskReason, m.confidence, m.routeNote, m.usage, m.cost, m.estimated, m.failovers, m.notice, m.error, m.replaceable]);
+    const key = JSON.stringify([m.state, m.model, m.models, m.task, m.taskReason, m.confidence, m.routeNote, m.usage, m.cost, m.estimated, m.failovers, m.notice, m.error, m.replaceable, m.tools]);
     if (key === this.chromeKey) return;
     this.chromeKey = key;
     if (m.role === 'user') return;
@@ -174,6 +212,11 @@ export class MessageView {
 
     const wasOpen = this.notes.querySelector('details')?.open ?? false;
     this.notes.replaceChildren(...(m.failovers.length > 0 ? [failoverNote(m, wasOpen)] : []));
+
+    // Steps the user expanded stay expanded while later ones arrive.
+    const expanded = new Set([...this.toolSteps.querySelectorAll<HTMLDetailsElement>('details[open]')].map((d) => d.dataset.step));
+    this.toolSteps.replaceChildren(...(m.tools ?? []).map((step) => toolStepView(step, expanded.has(step.id))));
+    this.toolSteps.hidden = !m.tools?.length;
 
     this.footer.replaceChildren(...this.footerParts(m));
   }

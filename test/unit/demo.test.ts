@@ -304,7 +304,7 @@ describe('demo answers', () => {
         ['code_review', body('review', { selection: AVERAGE, languageId: 'typescript' }, 'code_review')],
         ['creative_writing', chat('write a haiku about rain', 'creative_writing')],
       ] as const) {
-        const stream = await client.chat.completions.create({ model: 'claude-sonnet-4', messages: request.messages, stream: true });
+        const stream = await client.chat.completions.create({ model: 'claude-sonnet-4', messages: request.messages as OpenAI.Chat.ChatCompletionMessageParam[], stream: true });
         let text = '';
         let chunks = 0;
         for await (const chunk of stream) {

@@ -17,6 +17,7 @@ const single = testConfig({ routes: { code_review: { primary: MODEL, fallbacks: 
 
 interface Expected {
   text: string;
+  reasoning: string;
   finishReason?: string;
   usage?: { promptTokens: number; completionTokens: number };
 }
@@ -24,6 +25,7 @@ interface Expected {
 /** A deliberately naive reading of the file: choice 0's content and refusal, its last finish reason, the last usage. */
 function reference(sse: string): Expected {
   let text = '';
+  let reasoning = '';
   let finishReason: string | undefined;
   let usage: Expected['usage'];
   for (const line of sse.split('\n')) {
@@ -34,11 +36,12 @@ function reference(sse: string): Expected {
       if ((c.index ?? 0) !== 0) continue;
       if (typeof c.delta?.content === 'string') text += c.delta.content;
       if (typeof c.delta?.refusal === 'string') text += c.delta.refusal;
+      reasoning += c.delta?.reasoning_content ?? c.delta?.reasoning ?? '';
       if (c.finish_reason) finishReason = c.finish_reason;
     }
     if (chunk.usage) usage = { promptTokens: chunk.usage.prompt_tokens, completionTokens: chunk.usage.completion_tokens };
   }
-  return { text, finishReason, usage };
+  return { text, reasoning, finishReason, usage };
 }
 
 function parseMeta(meta: string): { status: number; headers: Record<string, string> } {
@@ -83,6 +86,14 @@ function streamSuite(dir: string, label: string) {
         if (end.type !== 'done') return;
         assert.equal(end.text, expected.text);
         assert.equal(end.finishReason, expected.finishReason);
+        // Reasoning streams apart from the answer, whole, and never inside its text.
+        const reasoning = events.flatMap((e) => (e.type === 'reasoning' ? [e.text] : [])).join('');
+        assert.equal(reasoning, expected.reasoning);
+        if (expected.reasoning) assert.ok(!end.text.includes(expected.reasoning.slice(0, 30)), 'reasoning is not part of the answer');
+        assert.equal(reasoning.length > 0, REASONING.has(file), `${file}: reasoning ${reasoning.length ? 'found' : 'missing'}`);
+        // Tool calls: exactly the hand-checked calls, arguments parsed as the model meant them.
+        const calls = end.toolCalls.map((c) => ({ id: c.id, name: c.name, arguments: JSON.parse(c.arguments || '{}') }));
+        assert.deepEqual(calls, TOOL_CALLS[file] ?? [], file);
         assert.deepEqual(end.usage, expected.usage ?? { promptTokens: 0, completionTokens: 0 });
         if (override?.textStarts) assert.ok(end.text.startsWith(override.textStarts), end.text.slice(0, 40));
         if (override?.finishReason) assert.equal(end.finishReason, override.finishReason);
@@ -102,6 +113,37 @@ const SPECIAL: Record<string, { error?: FailureReason; text?: string; textStarts
   'openrouter_midstream_error.sse': { error: 'stream_error', text: 'The answer begins' },
   'azure_finish_content_filter.sse': { error: 'content_filter', text: 'Here is' },
 };
+
+/** The tool calls each recorded stream holds, read by hand from the files (ids, names, arguments). */
+const TOOL_CALLS: Record<string, Array<{ id: string; name: string; arguments: Record<string, unknown> }>> = {
+  // The first call's index is 1, not 0.
+  'anthropic_compat_gateway_tool_call_index_starts_at_1.sse': [{ id: 'toolu_sanitized', name: 'read_file', arguments: { path: 'a.txt' } }],
+  // Reasoning first, then the call with piecewise arguments.
+  'deepseek_reasoner_reasoning_then_tool_call.sse': [{ id: 'call_00_ioIn7yN9p1ZOMNpDLwd4MgAF', name: 'weather', arguments: { location: 'San Francisco' } }],
+  // The whole call, arguments included, in one chunk.
+  'groq_llama33_tool_call_single_chunk_args.sse': [{ id: 'tk85n1k4m', name: 'weather', arguments: {} }],
+  'openai_gpt4o_nonstrict_tool_call.sse': [{ id: 'call_4XzlGBLtUe9dy3GVNV4jhq7h', name: 'get_weather', arguments: { city: 'New York City' } }],
+  // Two parallel calls told apart by index.
+  'openai_gpt4o_parallel_tool_calls_by_index.sse': [
+    { id: 'call_JMW1whyEaYG438VE1OIflxA2', name: 'GetWeatherArgs', arguments: { city: 'Edinburgh', country: 'GB', units: 'c' } },
+    { id: 'call_DNYTawLBoN8fj3KN6qU9N1Ou', name: 'get_stock_price', arguments: { ticker: 'AAPL', exchange: 'NASDAQ' } },
+  ],
+  'openai_gpt4o_strict_tool_call.sse': [{ id: 'call_CTf1nWJLqSeRgDqaCG27xZ74', name: 'get_weather', arguments: { city: 'San Francisco', state: 'CA' } }],
+  'openai_gpt4o_tool_call_single_piecewise_args.sse': [{ id: 'call_c91SqDXlYFuETYv8mUHzz6pp', name: 'GetWeatherArgs', arguments: { city: 'Edinburgh', country: 'UK', units: 'c' } }],
+  // Continuations repeat the id as "".
+  'qwen3max_dashscope_tool_call_empty_id_continuations.sse': [{ id: 'call_eee11723464a4b9eb8cee71d', name: 'weather', arguments: { location: 'San Francisco' } }],
+  // Reasoning, then the whole call in one delta.
+  'xai_grok3mini_reasoning_tool_call.sse': [{ id: 'call_55117580', name: 'weather', arguments: { location: 'San Francisco' } }],
+};
+
+/** The recorded streams that carry reasoning (`reasoning_content`, or Groq's `reasoning`). */
+const REASONING = new Set([
+  'deepseek_reasoner_reasoning_content.sse',
+  'deepseek_reasoner_reasoning_then_tool_call.sse',
+  'groq_qwen3_delta_reasoning_field.sse',
+  'qwen3max_dashscope_reasoning_content_usage_chunk.sse',
+  'xai_grok3mini_reasoning_tool_call.sse',
+]);
 
 /** What each recorded error body must be classified as. */
 const ERROR_EXPECTATIONS: Record<string, { reason: FailureReason; kind: 'retry' | 'failover' | 'fatal'; fix?: string }> = {
