@@ -30,7 +30,24 @@ export interface ModelScript {
   keepAliveText?: string;
   /** Answer 400 when the request carries `stream_options` (a gateway that does not accept it). */
   rejectStreamOptions?: boolean;
+  /** Reasoning streamed before the answer, in `reasoning_content` deltas (or `reasoning`, as Groq sends it). */
+  reasoning?: string;
+  reasoningField?: 'reasoning_content' | 'reasoning';
+  /** Tool calls streamed after the text (arguments in small pieces), ending with finish_reason tool_calls. */
+  toolCalls?: ScriptedToolCall[];
+  /**
+   * Behave like a tool-calling model (see `agentReply`): when the request offers tools and the question
+   * names a file, call read_file; once tool results come back, answer from them.
+   */
+  agent?: boolean;
   fault?: Fault;
+}
+
+export interface ScriptedToolCall {
+  id?: string;
+  name: string;
+  /** An object is sent as JSON; a string verbatim (so a test can send arguments that are not JSON). */
+  arguments: string | object;
 }
 
 export type Fault =
@@ -84,4 +101,44 @@ export function chunkText(text: string, chunkChars?: number): string[] {
     return out;
   }
   return text.match(/\S+\s*|\s+/g) ?? [text];
+}
+
+interface AgentBody {
+  tools?: Array<{ function?: { name?: string } }>;
+  tool_choice?: unknown;
+  messages?: Array<{ role?: string; content?: unknown; name?: string; tool_call_id?: string; tool_calls?: Array<{ id?: string; function?: { name?: string } }> }>;
+}
+
+/** A file name in the question: `src/app.ts`, `example.ts`, `.env`. */
+const FILE = /(?:^|[\s`'"(])((?:[\w.-]+\/)*(?:[\w-]+\.[A-Za-z]{1,6}|\.env[\w.]*))(?=$|[\s`'"),?:!]|\.(?:\s|$))/;
+
+/**
+ * A deterministic tool-calling model. With tools offered and allowed: a question naming a file calls
+ * read_file for it; one asking about changes calls git_diff; one asking about the selection calls
+ * get_selection. When the last messages are tool results, it answers from them: each tool's name, its
+ * first line, and how many lines it returned. Otherwise it has no opinion (undefined).
+ */
+export function agentReply(model: string, body: AgentBody): { text: string; toolCalls?: ScriptedToolCall[] } | undefined {
+  const messages = body.messages ?? [];
+  const lastMessage = messages.at(-1);
+  if (lastMessage?.role === 'tool') {
+    const results: string[] = [];
+    for (let i = messages.length - 1; i >= 0 && messages[i]!.role === 'tool'; i--) {
+      const m = messages[i]!;
+      const call = messages.flatMap((x) => x.tool_calls ?? []).find((c) => c.id === m.tool_call_id);
+      const content = typeof m.content === 'string' ? m.content : JSON.stringify(m.content ?? '');
+      const lines = content.split('\n');
+      const first = lines.find((l) => l.trim())?.trim().slice(0, 120) ?? '';
+      results.unshift(`- \`${call?.function?.name ?? 'tool'}\` returned ${lines.length} lines, starting: \`${first.replace(/`/g, "'")}\``);
+    }
+    return { text: `[${model}] From the tools:\n\n${results.join('\n')}\n` };
+  }
+  const offered = new Set((body.tools ?? []).map((t) => t.function?.name));
+  if (offered.size === 0 || body.tool_choice === 'none' || lastMessage?.role !== 'user') return undefined;
+  const question = typeof lastMessage.content === 'string' ? lastMessage.content : '';
+  const file = FILE.exec(question)?.[1];
+  if (file && offered.has('read_file')) return { text: `Reading ${file}.`, toolCalls: [{ name: 'read_file', arguments: { path: file } }] };
+  if (/\b(diff|changes|changed)\b/i.test(question) && offered.has('git_diff')) return { text: '', toolCalls: [{ name: 'git_diff', arguments: {} }] };
+  if (/\bselect(ion|ed)\b/i.test(question) && offered.has('get_selection')) return { text: '', toolCalls: [{ name: 'get_selection', arguments: {} }] };
+  return undefined;
 }

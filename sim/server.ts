@@ -2,7 +2,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { text } from 'node:stream/consumers';
-import { chunkText, defaultText, type Fault, type ModelScript } from './scripts';
+import { agentReply, chunkText, defaultText, type Fault, type ModelScript } from './scripts';
 
 export type { Fault, ModelScript } from './scripts';
 
@@ -271,13 +271,26 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
       return reply(400, openAiError('Unrecognized request argument supplied: stream_options', 'invalid_request_error', 'stream_options', null));
     }
 
-    const text = script.text ?? (opts.text ? opts.text(model, body) : defaultText(model, body, script.words));
+    const agent = script.agent ? agentReply(model, body) : undefined;
+    const toolCalls = script.toolCalls ?? agent?.toolCalls ?? [];
+    const text = script.text ?? agent?.text ?? (opts.text ? opts.text(model, body) : defaultText(model, body, script.words));
     const chunks = chunkText(text, script.chunkChars);
+    const reasoningChunks = chunkText(script.reasoning ?? '', script.chunkChars);
+    // Tool-call deltas as OpenAI sends them: id, type and name first, then the arguments in small pieces.
+    const toolChunks = toolCalls.flatMap((call, index) => {
+      const args = typeof call.arguments === 'string' ? call.arguments : JSON.stringify(call.arguments);
+      const pieces = args.match(/[\s\S]{1,8}/g) ?? [];
+      return [
+        { index, id: call.id ?? `call_sim_${n}_${index}`, type: 'function', function: { name: call.name, arguments: '' } },
+        ...pieces.map((arguments_) => ({ index, function: { arguments: arguments_ } })),
+      ];
+    });
     const p = promptTokens(body.messages);
-    const usage = { prompt_tokens: p, completion_tokens: chunks.length, total_tokens: p + chunks.length };
+    const completion = chunks.length + reasoningChunks.length + toolChunks.length;
+    const usage = { prompt_tokens: p, completion_tokens: completion, total_tokens: p + completion };
     const id = `chatcmpl-sim-${n}`;
     const created = Math.floor(Date.now() / 1000);
-    const finish = script.finishReason === undefined ? 'stop' : script.finishReason;
+    const finish = script.finishReason === undefined ? (toolCalls.length ? 'tool_calls' : 'stop') : script.finishReason;
 
     if (script.headersDelayMs) await life.wait(script.headersDelayMs);
     if (life.closed) return;
@@ -321,6 +334,12 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     }
     await send(chunk({ role: 'assistant', content: '' }));
     const gap = script.tokensPerSecond && script.tokensPerSecond > 0 ? 1000 / script.tokensPerSecond : 0;
+    for (let i = 0; i < reasoningChunks.length; i++) {
+      if (i > 0) await (gap ? life.wait(gap) : life.tick());
+      if (life.closed) return;
+      rec.firstChunkAt ??= now();
+      await send(chunk({ [script.reasoningField ?? 'reasoning_content']: reasoningChunks[i] }));
+    }
     const at = fault && 'afterChunks' in fault ? Math.max(0, fault.afterChunks) : -1;
     for (let i = 0; i <= chunks.length; i++) {
       if (life.closed) return;
@@ -332,6 +351,12 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
       if (life.closed) return;
       rec.firstChunkAt ??= now();
       await send(chunk({ content: chunks[i] }));
+    }
+    for (const delta of toolChunks) {
+      await (gap ? life.wait(gap) : life.tick());
+      if (life.closed) return;
+      rec.firstChunkAt ??= now();
+      await send(chunk({ tool_calls: [delta] }));
     }
     const wantUsage = body.stream_options?.include_usage === true && !script.omitUsage;
     if (finish !== null || (wantUsage && script.usageInFinishChunk)) {

@@ -53,7 +53,8 @@ export type FailureReason =
   | 'stream_error'
   | 'malformed_stream'
   | 'truncated'
-  | 'empty_answer';
+  | 'empty_answer'
+  | 'tool_call_invalid';
 
 /** The action that fixes a fatal error, offered next to its message. */
 export type Fix = 'setApiKey' | 'openSettings';
@@ -92,6 +93,7 @@ const SHORT: Record<FailureReason, string> = {
   malformed_stream: 'sent a malformed stream',
   truncated: 'ended the answer early',
   empty_answer: 'sent an empty answer',
+  tool_call_invalid: 'wrote a tool call that failed validation',
 };
 
 const has = (text: string, ...needles: RegExp[]) => needles.some((n) => n.test(text));
@@ -127,6 +129,8 @@ export function classify(failure: GatewayFailure): Classification {
     text,
     /model_not_found|model .*(does not exist|not found|not supported|is not available|unavailable|unknown)|(invalid|unknown|unsupported) model|no (such )?model|no endpoints found/,
   );
+  // The model's own output failed the provider's check (Groq's tool_use_failed): that model's failure, not a bad request.
+  const toolInvalid = has(text, /tool_use_failed|tool call validation failed|failed to call a function|invalid tool call|failed_generation/);
   const badParam = has(text, /unsupported (parameter|value)|unrecognized request argument|not supported with this model|unknown parameter|invalid_request_parameter|extra inputs are not permitted/);
 
   const s = failure.status;
@@ -135,6 +139,7 @@ export function classify(failure: GatewayFailure): Classification {
   if (s === 403) return modelMissing ? make('failover', 'model_unavailable', false) : make('fatal', 'forbidden', false, 'setApiKey');
   if (contentFilter) return make('fatal', 'content_filter', false);
   if (s === 429 || (rateLimit && (s === undefined || s >= 400))) return make('retry', 'rate_limited', false);
+  if (toolInvalid && (s === undefined || s === 400 || s === 422)) return make('failover', 'tool_call_invalid', false);
   if (s === 413 || contextLength) return make('fatal', 'context_length', false);
   if (s === 404 || modelMissing) return make('failover', 'model_unavailable', false);
   if (s === 400 || s === 422) return badParam ? make('failover', 'unsupported_parameter', false) : make('fatal', 'bad_request', false, 'openSettings');

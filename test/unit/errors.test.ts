@@ -21,6 +21,19 @@ describe('error classification', () => {
     ['a refused connection', { message: 'Connection error (ECONNREFUSED)', transport: 'network' }, 'failover', 'network'],
     ['a first-token timeout', { message: 'no answer', transport: 'first_token_timeout' }, 'failover', 'first_token_timeout'],
     ['a stall', { message: 'no data', transport: 'stalled' }, 'failover', 'stalled'],
+    // The model's own tool call failed the provider's validation: that model failed, the request is fine.
+    [
+      "Groq's 400 tool_use_failed",
+      { status: 400, code: 'tool_use_failed', type: 'invalid_request_error', message: "Failed to call a function. Please adjust your prompt. See 'failed_generation' for more details." },
+      'failover',
+      'tool_call_invalid',
+    ],
+    [
+      'a 400 "tool call validation failed"',
+      { status: 400, type: 'invalid_request_error', message: "tool call validation failed: attempted to call tool 'read_fil' which was not in request.tools" },
+      'failover',
+      'tool_call_invalid',
+    ],
   ];
   for (const [name, failure, kind, reason] of cases) {
     it(`treats ${name} as ${kind} (${reason})`, () => {
