@@ -43,6 +43,16 @@ const contexts = await Promise.all([
     format: 'cjs',
     target: 'node20',
   }),
+  // The tool loop and the editor tools, loaded on the first chat question (src/host/lazyTools.ts).
+  esbuild.context({
+    ...common,
+    entryPoints: ['src/host/toolsLibrary.ts'],
+    outfile: 'dist/tools.js',
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    external: ['vscode'],
+  }),
   // The tokenizer, loaded only when a gateway sends no usage (src/host/tokenizer.ts).
   esbuild.context({
     ...common,

@@ -21,6 +21,7 @@ import { Log } from './host/log';
 import { Secrets, keyCheckMessage } from './host/secrets';
 import { Settings, isLoopback } from './host/settings';
 import { StatusBar } from './host/statusBar';
+import { lazyToolLoop } from './host/lazyTools';
 
 /** Every module of the bundle has been evaluated once this line runs. */
 const bundleEvaluated = performance.now();
@@ -113,6 +114,7 @@ export function activate(context: vscode.ExtensionContext): { activationMs: numb
       },
       allow: (request) => budget.allow(request),
     },
+    lazyToolLoop(context.extensionPath, log, () => settings.snapshot.maxSelectionChars),
   );
   const statusBar = new StatusBar();
   statusBar.usage(ledger.today(), ledger.sessionTotals());

@@ -39,6 +39,22 @@ export function findSecrets(text: string): SecretFinding[] {
   return findings.sort((a, b) => a.line - b.line);
 }
 
+/**
+ * Text with every likely secret replaced by a marker that names its kind: for text the user did not
+ * choose to send (a tool's result), where there is no one to ask first.
+ */
+export function removeSecrets(text: string): { text: string; removed: number } {
+  let removed = 0;
+  let out = text;
+  for (const { kind, pattern } of PATTERNS) {
+    out = out.replace(pattern, () => {
+      removed++;
+      return `[${kind} removed by Switchboard]`;
+    });
+  }
+  return { text: out, removed };
+}
+
 export interface Trimmed {
   text: string;
   trimmed: boolean;

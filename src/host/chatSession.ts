@@ -4,6 +4,9 @@ import { estimateComplexity } from '../core/routing/complexity';
 import type { Usage } from '../core/gateway';
 import type { AnswerUsage } from '../core/usage/ledger';
 import type { Router, RouterEvent } from '../core/router';
+import { clip } from '../core/errors';
+import type { LoopEvent } from '../core/tools/loop';
+import type { ToolLoop } from './lazyTools';
 import { TASK_LABELS, buildPrompt, forTask, promptText, type ChatMessage, type TaskType } from '../core/tasks';
 import type { HostMessage, TaskChoice, UiMessage, ViewState } from '../protocol';
 import { UiMessage as UiMessageSchema } from '../protocol';
@@ -25,6 +28,8 @@ export interface AskOptions {
   model?: string;
   /** Called with the answer's text when the user clicks "Replace comment". */
   replace?: (answer: string) => Promise<void>;
+  /** Let the model call editor tools (chat questions; where the workspace and settings allow). */
+  tools?: boolean;
 }
 
 interface Stored {
@@ -54,6 +59,10 @@ interface Tally {
   cost: number;
   unpriced: boolean;
   reported: boolean;
+  /** Length of the reasoning before this tool step: a failover within the step starts over from here. */
+  reasoningMark: number;
+  /** Tool call id → the step's id in the answer. */
+  steps: Map<string, string>;
 }
 
 /**
@@ -84,6 +93,7 @@ export class ChatSession extends Disposable {
     private readonly env: () => { restricted: boolean; hasKey: boolean; models: string[] },
     private readonly classify: (text: string) => TaskGuess,
     private readonly meter: Meter,
+    private readonly toolLoop?: ToolLoop,
   ) {
     super();
     const stored = this.load();
@@ -144,6 +154,7 @@ export class ChatSession extends Disposable {
       taskReason: guess?.reason ?? 'chosen in the task picker',
       confidence: guess && !guess.unsure ? guess.confidence : undefined,
       model: model === 'auto' ? undefined : model,
+      tools: true,
     });
   }
 
@@ -162,6 +173,7 @@ export class ChatSession extends Disposable {
       task,
       taskReason: `re-routed from ${from}`,
       model: options?.model,
+      tools: options?.tools ?? true,
     });
   }
 
@@ -201,7 +213,7 @@ export class ChatSession extends Disposable {
       return;
     }
     if (this.running) this.stop();
-    Object.assign(message, { text: '', state: 'streaming', failovers: [], error: undefined, notice: undefined, model: undefined, models: undefined });
+    Object.assign(message, { text: '', state: 'streaming', failovers: [], error: undefined, notice: undefined, model: undefined, models: undefined, reasoning: undefined, tools: undefined });
     this.update(message);
     await this.run(message, options);
   }
@@ -243,9 +255,11 @@ export class ChatSession extends Disposable {
     this.busyChanged.fire({ busy: true });
     this.posted.fire({ type: 'busy', busy: true });
     this.log.info(`[${answer.id}] ${task} (${complexity.level}: ${complexity.reasons.join(', ') || 'nothing notable'}) → ${route.candidates.map((c) => c.model).join(' → ')}${route.note ? ` [${route.note}]` : ''}`);
-    const tally: Tally = { prompt, cost: 0, unpriced: false, reported: false };
+    const tally: Tally = { prompt, cost: 0, unpriced: false, reported: false, reasoningMark: 0, steps: new Map() };
+    const request = { task, messages: prompt, model: options.model, complexity };
     try {
-      for await (const event of router.run({ task, messages: prompt, model: options.model, complexity }, controller.signal)) {
+      const events = options.tools && this.toolLoop ? this.toolLoop(router, request, controller.signal) : router.run(request, controller.signal);
+      for await (const event of events) {
         this.apply(answer, event, tally);
       }
     } catch (err) {
@@ -260,15 +274,34 @@ export class ChatSession extends Disposable {
     }
   }
 
-  private apply(answer: UiMessage, event: RouterEvent, tally: Tally): void {
+  private apply(answer: UiMessage, event: LoopEvent, tally: Tally): void {
     switch (event.type) {
       case 'start':
         answer.state = 'streaming';
         answer.notice = undefined;
-        // The Thinking section belongs to the model that answers: a fresh attempt starts it over.
-        if (!event.continuing) answer.reasoning = undefined;
+        // The Thinking section belongs to the model that answers: a fresh attempt starts this step's over.
+        if (!event.continuing && answer.reasoning !== undefined) answer.reasoning = answer.reasoning.slice(0, tally.reasoningMark) || undefined;
         this.update(answer);
         return;
+      case 'step':
+        tally.reasoningMark = answer.reasoning?.length ?? 0;
+        return;
+      case 'tool_start': {
+        const id = `t${(answer.tools?.length ?? 0) + 1}`;
+        tally.steps.set(event.call.id, id);
+        answer.tools = [...(answer.tools ?? []), { id, name: clip(event.call.name, 100), args: clip(event.call.arguments, 2000), state: 'running' }];
+        this.update(answer);
+        return;
+      }
+      case 'tool_end': {
+        const id = tally.steps.get(event.call.id);
+        const step = answer.tools?.find((t) => t.id === id);
+        this.log.info(`[${answer.id}] tool ${event.call.name} ${clip(event.call.arguments, 200)} → ${event.result.summary}`);
+        if (!step) return;
+        Object.assign(step, { state: event.result.isError ? 'error' : 'done', summary: clip(event.result.summary, 500), detail: event.result.content.length > 4000 ? `${event.result.content.slice(0, 3999)}…` : event.result.content });
+        this.update(answer);
+        return;
+      }
       case 'reasoning':
         answer.reasoning = (answer.reasoning ?? '') + event.text;
         this.posted.fire({ type: 'reasoning', id: answer.id, text: event.text });
@@ -315,7 +348,12 @@ export class ChatSession extends Disposable {
           usage,
           cost,
           estimated: estimated || undefined,
-          notice: event.finishReason === 'length' ? 'The answer reached its max tokens.' : undefined,
+          notice:
+            event.finishReason === 'length'
+              ? 'The answer reached its max tokens.'
+              : event.finishReason === 'step_limit'
+                ? 'Stopped: the model kept calling tools past the step limit.'
+                : undefined,
         });
         if (event.text || usage.completionTokens > 0) this.meter.record({ model: event.model, usage, cost, estimated, failovers: answer.failovers.length });
         this.update(answer);

@@ -15,4 +15,6 @@ export const SETTING_KEYS = [
   'tiers',
   'prices',
   'dailyBudget',
+  'tools.enabled',
+  'tools.exclude',
 ] as const;

@@ -1,6 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
 import { DEFAULT_CONFIG } from '../../src/core/routes';
+import { DEFAULT_TOOL_EXCLUDE } from '../../src/core/tools/paths';
 import { TASK_TYPES } from '../../src/core/tasks';
 import { SETTING_KEYS } from '../../src/host/settingKeys';
 import { parseWebviewMessage, HostMessage } from '../../src/protocol';
@@ -27,6 +28,7 @@ describe('the manifest', () => {
   it('documents the same defaults the router uses', () => {
     assert.deepEqual(props['switchboard.globalFallbacks'].default, DEFAULT_CONFIG.globalFallbacks);
     assert.equal(props['switchboard.timeouts.firstTokenMs'].default, DEFAULT_CONFIG.timeouts.firstTokenMs);
+    assert.deepEqual(props['switchboard.tools.exclude'].default, DEFAULT_TOOL_EXCLUDE);
     for (const t of TASK_TYPES) {
       const r = DEFAULT_CONFIG.routes[t];
       assert.match(props['switchboard.routes'].properties[t].markdownDescription, new RegExp(`primary \`${r.primary}\`.*maxTokens ${r.maxTokens}`));

@@ -55,7 +55,7 @@ export type ToolName = keyof typeof TOOLS;
 export type ToolArgs<N extends ToolName> = z.infer<(typeof TOOLS)[N]['args']>;
 export const TOOL_NAMES = Object.keys(TOOLS) as ToolName[];
 /** Tools that only read; `propose_edit` is the one that may change a file (after the user's click). */
-export const READ_ONLY_TOOLS = TOOL_NAMES.filter((n) => n !== 'propose_edit');
+export const READ_ONLY_TOOLS: readonly ToolName[] = TOOL_NAMES.filter((n) => n !== 'propose_edit');
 
 export function isToolName(name: string): name is ToolName {
   return Object.prototype.hasOwnProperty.call(TOOLS, name);
