@@ -165,19 +165,21 @@ export class EditorTools implements ToolHost {
     const excludedBy = rel ? this.matcher(folder).match(rel) : undefined;
     if (excludedBy) return { refused: `${rel} is excluded from tools (${excludedBy})` };
     const uri = rel ? vscode.Uri.joinPath(folder.uri, rel) : folder.uri;
-    if (uri.scheme === 'file') {
-      // A symbolic link may point anywhere: the real path must still be inside the folder, and not excluded.
-      const root = await realpath(folder.uri.fsPath).catch(() => folder.uri.fsPath);
-      const real = await realpath(uri.fsPath).catch(() => undefined);
-      if (real !== undefined) {
-        const inside = path.relative(root, real);
-        if (inside.startsWith('..') || path.isAbsolute(inside)) return { refused: `${rel} leads outside the workspace (a symbolic link)` };
-        const linkedTo = inside.split(path.sep).join('/');
-        const hit = linkedTo ? this.matcher(folder).match(linkedTo) : undefined;
-        if (hit) return { refused: `${rel} leads to an excluded file (${hit})` };
-      }
-    }
-    return { uri, rel, folder };
+    const link = await this.linkRefusal(uri, rel, folder);
+    return link ? { refused: link } : { uri, rel, folder };
+  }
+
+  /** A symbolic link may point anywhere: its real path must still be inside the folder, and not excluded. */
+  private async linkRefusal(uri: vscode.Uri, rel: string, folder: vscode.WorkspaceFolder): Promise<string | undefined> {
+    if (uri.scheme !== 'file') return undefined;
+    const root = await realpath(folder.uri.fsPath).catch(() => folder.uri.fsPath);
+    const real = await realpath(uri.fsPath).catch(() => undefined);
+    if (real === undefined) return undefined;
+    const inside = path.relative(root, real);
+    if (inside.startsWith('..') || path.isAbsolute(inside)) return `${rel} leads outside the workspace (a symbolic link)`;
+    const linkedTo = inside.split(path.sep).join('/');
+    const hit = linkedTo ? this.matcher(folder).match(linkedTo) : undefined;
+    return hit ? `${rel} leads to an excluded file (${hit})` : undefined;
   }
 
   private display(r: Resolved): string {
@@ -244,7 +246,8 @@ export class EditorTools implements ToolHost {
         const matcher = this.matcher(folder);
         for (const uri of uris) {
           const rel = path.posix.normalize(path.relative(folder.uri.fsPath, uri.fsPath).split(path.sep).join('/'));
-          if (!rel.startsWith('..') && !matcher.match(rel)) out.push({ uri, rel, folder });
+          if (rel.startsWith('..') || matcher.match(rel) || (await this.linkRefusal(uri, rel, folder))) continue;
+          out.push({ uri, rel, folder });
         }
       }
     } finally {

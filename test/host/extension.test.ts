@@ -3,6 +3,9 @@
  * `vscode` API. The simulator runs in this same process: it is plain node:http.
  */
 import { strict as assert } from 'node:assert';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { startSimulator, type Simulator } from '../../sim/server';
 import type { TestApi } from '../../src/extension';
@@ -49,7 +52,7 @@ describe('Switchboard in a real extension host', function () {
   beforeEach(() => sim.reset());
 
   after(async () => {
-    for (const k of ['baseUrl', 'routes', 'globalFallbacks', 'timeouts.firstTokenMs', 'costMode', 'dailyBudget']) await setUser(k, undefined);
+    for (const k of ['baseUrl', 'routes', 'globalFallbacks', 'timeouts.firstTokenMs', 'costMode', 'dailyBudget', 'tools.enabled']) await setUser(k, undefined);
     await sim.close();
   });
 
@@ -191,5 +194,99 @@ describe('Switchboard in a real extension host', function () {
     await new Promise((r) => setTimeout(r, 300));
     assert.equal(usageTabs().length, 1);
     await vscode.window.tabGroups.close(usageTabs());
+  });
+
+  describe('editor tools in chat', () => {
+    const SECRET = 'supersecretvalue1234567';
+    const KEY_IN_FILE = 'sk-proj-abcdefghijklmnopqrstuvwxyz0123';
+    let root: string;
+    const lastAnswer = () => t.session.state().messages.at(-1)!;
+    const bodies = () => JSON.stringify(sim.requests.map((r) => r.body));
+
+    before(() => {
+      root = vscode.workspace.workspaceFolders![0]!.uri.fsPath;
+      mkdirSync(join(root, 'src'), { recursive: true });
+      writeFileSync(join(root, 'src', 'a.ts'), 'export const answer = 42;\nexport function twice(n: number) {\n  return n * 2;\n}\n');
+      writeFileSync(join(root, '.env'), `SECRET_TOKEN=${SECRET}\n`);
+      writeFileSync(join(root, 'notes.txt'), `the key is ${KEY_IN_FILE} do not share\n`);
+      writeFileSync(join(root, '..', 'outside.txt'), 'outside the workspace\n');
+      symlinkSync(join(root, '..', 'outside.txt'), join(root, 'link.txt'));
+      symlinkSync(join(root, '.env'), join(root, 'harmless.txt'));
+      const git = (...args: string[]) => execFileSync('git', ['-c', 'user.email=t@example.invalid', '-c', 'user.name=t', ...args], { cwd: root });
+      git('init', '-q');
+      git('add', 'src/a.ts', '.env');
+      git('commit', '-q', '-m', 'init');
+      writeFileSync(join(root, 'src', 'a.ts'), 'export const answer = 43;\nexport function twice(n: number) {\n  return n * 2;\n}\n');
+      writeFileSync(join(root, '.env'), `SECRET_TOKEN=${SECRET}-changed\n`);
+    });
+
+    it('answers a question from a workspace file the model reads, the tool step shown', async () => {
+      sim.setScript('gpt-5-mini', { agent: true });
+      await t.session.send('What does src/a.ts export?', 'general_qa', 'auto');
+      const answer = lastAnswer();
+      assert.equal(answer.state, 'done', JSON.stringify(answer));
+      assert.deepEqual(answer.tools?.map((s) => [s.name, s.state, s.summary]), [['read_file', 'done', 'read src/a.ts (5 lines)']]);
+      assert.match(answer.text, /^Reading src\/a\.ts\.\n\n\[gpt-5-mini\] From the tools:/);
+      assert.match(answer.text, /`read_file` returned 5 lines, starting: `export const answer = 43;`/, 'the answer comes from the file');
+      const [first, second] = sim.requests.filter((r) => r.path.endsWith('/chat/completions'));
+      assert.deepEqual(first!.body.tools.map((x: { function: { name: string } }) => x.function.name), ['get_selection', 'read_file', 'list_files', 'search_text', 'get_diagnostics', 'git_diff']);
+      assert.equal(second!.body.messages.at(-1).role, 'tool');
+      assert.match(second!.body.messages.at(-1).content, /export function twice/);
+    });
+
+    it('refuses paths outside the workspace, symlinks out of it and excluded files, and removes secrets from what it reads', async () => {
+      const read = (path: string) => ({ name: 'read_file', arguments: { path } });
+      sim.setScript('gpt-5-mini', [
+        {
+          text: '',
+          toolCalls: [
+            read('../outside.txt'),
+            read(join(root, '..', 'outside.txt')),
+            read('.env'),
+            read('link.txt'),
+            read('harmless.txt'),
+            read('notes.txt'),
+            { name: 'list_files', arguments: { glob: '**/*' } },
+            { name: 'search_text', arguments: { query: 'SECRET_TOKEN' } },
+            { name: 'git_diff', arguments: {} },
+          ],
+        },
+        { text: 'Done looking.' },
+      ]);
+      await t.session.send('Look around the workspace', 'general_qa', 'auto');
+      const answer = lastAnswer();
+      assert.equal(answer.state, 'done', JSON.stringify(answer));
+      const steps = answer.tools!;
+      assert.equal(steps.length, 9);
+      const summary = (i: number) => `${steps[i]!.state}: ${steps[i]!.summary}`;
+      assert.match(summary(0), /^error: refused: outside the workspace/);
+      assert.match(summary(1), /^error: refused: outside the workspace/);
+      assert.match(summary(2), /^error: refused: \.env is excluded from tools \(\*\*\/\.env\*\)/);
+      assert.match(summary(3), /^error: refused: link\.txt leads outside the workspace/);
+      assert.match(summary(4), /^error: refused: harmless\.txt leads to an excluded file/);
+      assert.match(summary(5), /^done: read notes\.txt \(2 lines\); 1 secret removed/);
+      assert.match(summary(6), /^done: \d+ files match/);
+      assert.equal(summary(7), 'done: no matches for SECRET_TOKEN', 'the .env file is not searched');
+      assert.doesNotMatch(steps[6]!.detail ?? '', /\.env|\.git\//, 'excluded files are not even listed');
+      assert.match(steps[6]!.detail ?? '', /src\/a\.ts/);
+      assert.match(summary(8), /^done: 1 changed file$/, 'the diff leaves out the .env change');
+      assert.match(steps[8]!.detail ?? '', /-export const answer = 42;\n\+export const answer = 43;/);
+      // Nothing secret ever reached the gateway.
+      assert.ok(!bodies().includes(SECRET), 'the .env value was never sent');
+      assert.ok(!bodies().includes(KEY_IN_FILE), 'the key in notes.txt was never sent');
+      assert.ok(!bodies().includes('outside the workspace\\n'), 'the file outside was never read');
+    });
+
+    it('sends no tools when switchboard.tools.enabled is false', async () => {
+      await setUser('tools.enabled', false);
+      try {
+        sim.setScript('gpt-5-mini', { agent: true });
+        await t.session.send('What does src/a.ts export?', 'general_qa', 'auto');
+        assert.equal(lastAnswer().tools, undefined);
+        assert.equal(sim.requests.at(-1)!.body.tools, undefined);
+      } finally {
+        await setUser('tools.enabled', undefined);
+      }
+    });
   });
 });

@@ -171,6 +171,46 @@ describe('chat webview (Chromium)', function () {
       assert.equal(await note.locator('summary').textContent(), 'Answered by gemini-2.5-pro after gpt-5 and claude-sonnet-4 failed');
     });
 
+    it('streams reasoning into a collapsed Thinking section above the answer, apart from its text', async () => {
+      await hostSend(page, { type: 'snapshot', state: state({ messages: [msg({ id: 'a1', role: 'assistant', state: 'streaming' })] }) });
+      const thinking = message(page, 'a1').getByTestId('thinking');
+      assert.equal(await thinking.isVisible(), false, 'no section before any reasoning');
+      await hostSend(page, { type: 'reasoning', id: 'a1', text: 'The user asks <b>how</b> ' });
+      await hostSend(page, { type: 'reasoning', id: 'a1', text: 'many r letters.' });
+      await thinking.waitFor({ state: 'visible' });
+      assert.equal(await thinking.getAttribute('open'), null, 'collapsed');
+      assert.equal(await thinking.locator('.thinking-text').isVisible(), false);
+      await hostSend(page, { type: 'delta', id: 'a1', text: 'There are three.' });
+      await thinking.locator('summary').focus();
+      await page.keyboard.press('Enter');
+      assert.equal(await thinking.locator('.thinking-text').textContent(), 'The user asks <b>how</b> many r letters.', 'plain text, never markup');
+      await until(page, () => message(page, 'a1').locator('.msg-body').textContent(), (t) => t?.trim() === 'There are three.', 'the answer text');
+      // A full update (the end of the answer, or a reload's snapshot) keeps the section and its text.
+      await hostSend(page, { type: 'update', message: msg({ id: 'a1', role: 'assistant', text: 'There are three.', reasoning: 'The user asks <b>how</b> many r letters.', model: 'deepseek-v4' }) });
+      assert.equal(await thinking.locator('.thinking-text').textContent(), 'The user asks <b>how</b> many r letters.');
+      assert.equal(await thinking.getAttribute('open'), '', 'stays open once the user opened it');
+    });
+
+    it('shows each tool step as it runs, with its arguments and result on expanding', async () => {
+      const running = { id: 't1', name: 'read_file', args: '{"path":"src/a.ts"}', state: 'running' as const };
+      await hostSend(page, { type: 'snapshot', state: state({ messages: [msg({ id: 'a1', role: 'assistant', state: 'streaming', text: 'Reading src/a.ts.', tools: [running] })] }) });
+      const step = message(page, 'a1').getByTestId('tool-step');
+      await step.waitFor();
+      assert.equal(await step.getAttribute('data-tool'), 'read_file');
+      assert.equal(await step.getAttribute('data-state'), 'running');
+      assert.match((await step.locator('summary').textContent()) ?? '', /read_file.*running…/);
+      await step.locator('summary').click();
+      const done = { ...running, state: 'done' as const, summary: 'read src/a.ts (3 lines)', detail: 'export const a = 1;' };
+      const refused = { id: 't2', name: 'read_file', args: '{"path":".env"}', state: 'error' as const, summary: 'refused: .env is excluded from tools (**/.env*)' };
+      await hostSend(page, { type: 'update', message: msg({ id: 'a1', role: 'assistant', state: 'streaming', text: 'Reading src/a.ts.', tools: [done, refused] }) });
+      assert.equal(await step.count(), 2);
+      assert.equal(await step.nth(0).getAttribute('open'), '', 'the expanded step stays expanded');
+      assert.equal(await step.nth(0).locator('.tool-args').textContent(), '{"path":"src/a.ts"}');
+      assert.equal(await step.nth(0).locator('.tool-detail').textContent(), 'export const a = 1;');
+      assert.equal(await step.nth(1).getAttribute('data-state'), 'error');
+      assert.match((await step.nth(1).locator('summary').textContent()) ?? '', /refused: \.env is excluded/);
+    });
+
     it('shows an error with its fix and a retry', async () => {
       await hostSend(page, {
         type: 'snapshot',
