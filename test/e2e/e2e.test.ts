@@ -42,6 +42,9 @@ const FAKE_SECRET = `sk-proj-${'Ab3dEf6hIj9lMn2pQr5tUv8xYz'}${'0123456789ABCD'}`
 /** The demo workspace's example.ts without its comment: the loop with the off-by-one. */
 const REVIEW_TS = EXAMPLE_TS.split('\n').slice(1).join('\n');
 
+/** What the workspace's .env holds: no tool may read it. */
+const ENV_SECRET = 'env-value-never-sent-0123456789';
+
 const SECRET_TS = ['// deploy configuration', `const apiKey = "${FAKE_SECRET}";`, 'export default apiKey;', ''].join('\n');
 
 /** A markdown answer with a code block, for the highlighted-code test and the README screenshot. */
@@ -98,7 +101,7 @@ describe('Switchboard end to end (code-server + Chromium)', function () {
     elsewhere = await startSimulator({ apiKey: KEY });
     wb = await Workbench.open({
       name: 'main',
-      files: { 'review.ts': REVIEW_TS, 'secret.ts': SECRET_TS },
+      files: { 'review.ts': REVIEW_TS, 'secret.ts': SECRET_TS, '.env': `API_TOKEN=${ENV_SECRET}\n` },
       userSettings: { 'switchboard.baseUrl': sim.url },
       // The extension host must not see these in the shared instance either.
       env: { SWITCHBOARD_DEMO_KEY: null, OPENAI_API_KEY: null, OPENAI_BASE_URL: null },
@@ -617,6 +620,55 @@ describe('Switchboard end to end (code-server + Chromium)', function () {
     await wb.screenshot('usage panel', 'window');
     await wb.palette('View: Close Editor').catch(() => undefined);
     chat = await wb.openChat();
+  });
+
+  it('18. a question makes the model read a workspace file and answer from it, tool steps and Thinking shown; .env is refused; all of it survives a reload', async () => {
+    await ensureKey();
+    // Whichever model Auto routing picks: step 1 reads review.ts and tries .env, step 2 answers from the results.
+    for (const model of DEFAULT_MODELS) {
+      sim.setScript(model, [
+        {
+          reasoning: 'The user asks about review.ts; I should read it.',
+          text: 'Reading review.ts.',
+          toolCalls: [
+            { name: 'read_file', arguments: { path: 'review.ts' } },
+            { name: 'read_file', arguments: { path: '.env' } },
+          ],
+        },
+        { reasoning: 'Now I can answer.', agent: true },
+      ]);
+    }
+    const answer = await ask('What does review.ts do?');
+    assert.equal(answer.state, 'done', JSON.stringify(answer));
+    const firstLine = REVIEW_TS.split('\n')[0]!;
+    assert.ok(answer.text.includes(firstLine), `the answer quotes the file: ${answer.text}`);
+    const shown = async () => {
+      const el = chat.frame.locator(`[data-testid=message][data-id="${answer.id}"]`);
+      return {
+        steps: await el.locator('[data-testid=tool-step]').evaluateAll((els: any[]) => els.map((e) => [e.dataset.tool, e.dataset.state, e.querySelector('.tool-summary')?.textContent])),
+        thinking: await el.locator('[data-testid=thinking] .thinking-text').textContent(),
+        thinkingShown: await el.locator('[data-testid=thinking]').isVisible(),
+      };
+    };
+    const before = await shown();
+    assert.deepEqual(before.steps, [
+      ['read_file', 'done', `read review.ts (${REVIEW_TS.split('\n').length} lines)`],
+      ['read_file', 'error', 'refused: .env is excluded from tools (**/.env*)'],
+    ]);
+    assert.equal(before.thinkingShown, true);
+    assert.equal(before.thinking, 'The user asks about review.ts; I should read it.\n\nNow I can answer.');
+    assert.ok(!answer.text.includes('I should read it'), 'reasoning is not part of the answer');
+    // What went to the gateway: the file's text as a tool result, never the .env value.
+    const [, second] = chatRequests(sim);
+    const results = (second!.body.messages as Array<{ role: string; content: string }>).filter((m) => m.role === 'tool');
+    assert.equal(results[0]!.content, REVIEW_TS);
+    assert.match(results[1]!.content, /^Error: \.env is excluded/);
+    assert.ok(!JSON.stringify(sim.requests.map((r) => r.body)).includes(ENV_SECRET));
+
+    await wb.reload();
+    chat = await wb.openChat();
+    await chat.frame.locator(`[data-testid=message][data-id="${answer.id}"] [data-testid=tool-step]`).first().waitFor({ timeout: 30_000 });
+    assert.deepEqual(await shown(), before, 'tool steps and the Thinking section come back after a reload');
   });
 
   it('9. HTML, scripts, remote images and javascript: links in a reply render inert and fetch nothing', async () => {
