@@ -7,6 +7,7 @@ import { measureCore } from './core';
 import { measureCost } from './cost';
 import { measureHost } from './host';
 import { measureRender } from './render';
+import { measureTools } from './tools';
 
 const root = join(__dirname, '..');
 const kb = (file: string) => Math.round((statSync(join(root, file)).size / 1024) * 10) / 10;
@@ -63,6 +64,12 @@ async function main() {
     results.quality_premium_share = c.quality_premium_share;
     results.cost_requests = c.cost_requests;
     results.quality_cost_usd = c.quality_cost_usd;
+  }
+
+  if (want('tools')) {
+    const t = await measureTools((l) => console.log(`  ${l}`));
+    add('tool_calls_assembled', t.tool_calls_assembled, `= ${t.tool_call_streams} (all)`, t.tool_calls_assembled === t.tool_call_streams && t.tool_call_streams > 0);
+    add('tool_loop_overhead_ms', t.tool_loop_overhead_ms, '< 2', t.tool_loop_overhead_ms < 2);
   }
 
   if (want('bundle')) {
