@@ -22,6 +22,7 @@ import { Secrets, keyCheckMessage } from './host/secrets';
 import { Settings, isLoopback } from './host/settings';
 import { StatusBar } from './host/statusBar';
 import { lazyToolLoop } from './host/lazyTools';
+import { Proposals } from './host/proposals';
 
 /** Every module of the bundle has been evaluated once this line runs. */
 const bundleEvaluated = performance.now();
@@ -90,6 +91,7 @@ export function activate(context: vscode.ExtensionContext): { activationMs: numb
   const usageView = new UsageView(context.extensionUri, ledger, () => settings.snapshot.dailyBudget);
   const picker = new ModelPicker(catalog, settings, prices, () => (key ? gatewayFor(key).listModels(AbortSignal.timeout(15_000)) : undefined), log);
   const models = () => [...new Set(TASK_TYPES.flatMap((t) => candidateChain(settings.snapshot.config, t)))];
+  const proposals = new Proposals(log);
   const session = new ChatSession(
     context.workspaceState,
     () => router,
@@ -114,7 +116,8 @@ export function activate(context: vscode.ExtensionContext): { activationMs: numb
       },
       allow: (request) => budget.allow(request),
     },
-    lazyToolLoop(context.extensionPath, log, () => settings.snapshot.maxSelectionChars),
+    lazyToolLoop(context.extensionPath, log, () => settings.snapshot.maxSelectionChars, proposals),
+    proposals,
   );
   const statusBar = new StatusBar();
   statusBar.usage(ledger.today(), ledger.sessionTotals());
@@ -138,6 +141,7 @@ export function activate(context: vscode.ExtensionContext): { activationMs: numb
     settings,
     secrets,
     session,
+    proposals,
     statusBar,
     view,
     commands,

@@ -21,7 +21,8 @@ export const ToolStep = z.object({
   name: z.string().check(z.maxLength(100)),
   /** The arguments as the model wrote them (clipped). */
   args: shortText,
-  state: z.enum(['running', 'done', 'error']),
+  /** `waiting`: a proposed edit shown as a diff, for the user to apply or reject. */
+  state: z.enum(['running', 'waiting', 'done', 'error']),
   /** One line: `read src/a.ts (120 lines)`, `refused: outside the workspace`. */
   summary: z.optional(z.string().check(z.maxLength(500))),
   /** The start of what the model was given back (clipped), shown when the step is expanded. */
@@ -106,6 +107,8 @@ export const WebviewMessage = z.discriminatedUnion('type', [
   z.object({ type: z.literal('fix'), fix: Fix }),
   /** Open the searchable list of every model the gateway offers. */
   z.object({ type: z.literal('pickModel') }),
+  /** The user's choice on a proposed edit (tool step `step` of answer `id`). */
+  z.object({ type: z.literal('proposal'), id, step: id, decision: z.enum(['apply', 'reject', 'show']) }),
 ]);
 export type WebviewMessage = z.infer<typeof WebviewMessage>;
 

@@ -7,6 +7,7 @@ import type { Router, RouterEvent } from '../core/router';
 import { clip } from '../core/errors';
 import type { LoopEvent } from '../core/tools/loop';
 import type { ToolLoop } from './lazyTools';
+import type { ProposalDecisions } from './proposals';
 import { TASK_LABELS, buildPrompt, forTask, promptText, type ChatMessage, type TaskType } from '../core/tasks';
 import type { HostMessage, TaskChoice, UiMessage, ViewState } from '../protocol';
 import { UiMessage as UiMessageSchema } from '../protocol';
@@ -82,6 +83,8 @@ export class ChatSession extends Disposable {
   private model: string;
   private running: Running | undefined;
   private readonly prompts = new Map<string, AskOptions>();
+  /** `answer/step` → the proposal waiting for the user's decision. */
+  private readonly proposalOf = new Map<string, string>();
   private saveTimer: ReturnType<typeof setTimeout> | undefined;
   private seq = 0;
 
@@ -94,8 +97,22 @@ export class ChatSession extends Disposable {
     private readonly classify: (text: string) => TaskGuess,
     private readonly meter: Meter,
     private readonly toolLoop?: ToolLoop,
+    private readonly proposals?: ProposalDecisions,
   ) {
     super();
+    // A proposed edit waits for the user: the running propose_edit step of the running answer shows it.
+    if (proposals) {
+      this._register(
+        proposals.onDidPropose(({ id, name }) => {
+          const answer = this.messages.find((m) => m.id === this.running?.id);
+          const step = answer?.tools?.findLast((t) => t.name === 'propose_edit' && t.state === 'running');
+          if (!answer || !step) return;
+          Object.assign(step, { state: 'waiting', summary: `waiting for you: apply or reject the edit to ${name}` });
+          this.proposalOf.set(`${answer.id}/${step.id}`, id);
+          this.update(answer);
+        }),
+      );
+    }
     const stored = this.load();
     this.messages = stored.messages;
     this.draft = stored.draft;
@@ -218,6 +235,14 @@ export class ChatSession extends Disposable {
     await this.run(message, options);
   }
 
+  /** Apply, Reject or Show Diff on a proposed edit's tool step. */
+  async decideProposal(id: string, step: string, decision: 'apply' | 'reject' | 'show'): Promise<void> {
+    const proposal = this.proposalOf.get(`${id}/${step}`);
+    if (!this.proposals || !proposal) return;
+    if (decision === 'show') await this.proposals.show(proposal);
+    else await this.proposals.decide(proposal, decision === 'apply');
+  }
+
   async replaceComment(id: string): Promise<void> {
     const options = this.prompts.get(id);
     const message = this.messages.find((m) => m.id === id);
@@ -298,6 +323,7 @@ export class ChatSession extends Disposable {
         const step = answer.tools?.find((t) => t.id === id);
         this.log.info(`[${answer.id}] tool ${event.call.name} ${clip(event.call.arguments, 200)} → ${event.result.summary}`);
         if (!step) return;
+        this.proposalOf.delete(`${answer.id}/${step.id}`);
         Object.assign(step, { state: event.result.isError ? 'error' : 'done', summary: clip(event.result.summary, 500), detail: event.result.content.length > 4000 ? `${event.result.content.slice(0, 3999)}…` : event.result.content });
         this.update(answer);
         return;
@@ -405,6 +431,9 @@ export class ChatSession extends Disposable {
       if (parsed.data.state === 'streaming' || parsed.data.state === 'waiting') {
         parsed.data.state = 'cancelled';
         parsed.data.notice = 'Interrupted when the window closed.';
+      }
+      for (const step of parsed.data.tools ?? []) {
+        if (step.state === 'running' || step.state === 'waiting') Object.assign(step, { state: 'error', summary: 'interrupted when the window closed; nothing was changed' });
       }
       messages.push(parsed.data);
     }

@@ -117,6 +117,8 @@ export class ChatView extends Disposable implements vscode.WebviewViewProvider {
         return this.actions.fix(message.fix);
       case 'pickModel':
         return this.actions.pickModel();
+      case 'proposal':
+        return this.session.decideProposal(message.id, message.step, message.decision);
       default: {
         const never: never = message;
         this.log.warn(`unhandled chat view message ${JSON.stringify(never)}`);

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import type { RouteRequest, Router } from '../core/router';
 import type { LoopEvent, ToolHost } from '../core/tools/loop';
 import type { Log } from './log';
+import type { EditProposer } from './tools';
 
 /** Runs a chat request through the tool loop, over the editor's tools. */
 export type ToolLoop = (router: Router, request: RouteRequest, signal: AbortSignal) => AsyncGenerator<LoopEvent>;
@@ -11,7 +12,7 @@ export type ToolLoop = (router: Router, request: RouteRequest, signal: AbortSign
  * so activation does not parse them. If the bundle cannot be loaded, the question goes without tools
  * and the log says why once.
  */
-export function lazyToolLoop(extensionPath: string, log: Log, maxSelectionChars: () => number): ToolLoop {
+export function lazyToolLoop(extensionPath: string, log: Log, maxSelectionChars: () => number, proposer?: EditProposer): ToolLoop {
   let lib: typeof import('./toolsLibrary') | null | undefined;
   let host: ToolHost | undefined;
   return async function* (router, request, signal) {
@@ -28,7 +29,7 @@ export function lazyToolLoop(extensionPath: string, log: Log, maxSelectionChars:
       yield* router.run(request, signal);
       return;
     }
-    host ??= new lib.EditorTools(log, maxSelectionChars);
+    host ??= new lib.EditorTools(log, maxSelectionChars, proposer);
     yield* lib.runToolLoop(router, request, host, signal);
   };
 }

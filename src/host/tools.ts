@@ -11,8 +11,15 @@ import { clip } from '../core/errors';
 import { removeSecrets, trimSelection } from '../core/secrets';
 import type { ToolHost, ToolResult } from '../core/tools/loop';
 import { DEFAULT_TOOL_EXCLUDE, ExcludeMatcher, relativePath } from '../core/tools/paths';
-import { READ_ONLY_TOOLS, type ToolArgs, type ToolName } from '../core/tools/schemas';
+import { applyEdits } from '../core/tools/edits';
+import { READ_ONLY_TOOLS, TOOL_NAMES, type ToolArgs, type ToolName } from '../core/tools/schemas';
 import type { Log } from './log';
+import type { Decision, Proposal } from './proposals';
+
+/** Where `propose_edit` shows its diff and waits for the user (src/host/proposals.ts). */
+export interface EditProposer {
+  propose(proposal: Proposal, signal: AbortSignal): Promise<Decision>;
+}
 
 /** Files larger than this are not read whole (a range still works up to MAX_READ_BYTES). */
 const MAX_FILE_BYTES = 512 * 1024;
@@ -98,6 +105,7 @@ export class EditorTools implements ToolHost {
   constructor(
     private readonly log: Log,
     private readonly maxSelectionChars: () => number,
+    private readonly proposer?: EditProposer,
   ) {}
 
   available(): readonly ToolName[] {
@@ -108,7 +116,7 @@ export class EditorTools implements ToolHost {
     const folders = vscode.workspace.workspaceFolders ?? [];
     if (!this.settings.enabled || folders.length === 0) return [];
     this.matchers = new Map(folders.map((f) => [f.uri.toString(), new ExcludeMatcher([...this.settings.exclude, ...filesExclude(f)])]));
-    return READ_ONLY_TOOLS;
+    return this.proposer ? TOOL_NAMES : READ_ONLY_TOOLS;
   }
 
   async run(name: ToolName, args: Record<string, unknown>, signal: AbortSignal): Promise<ToolResult> {
@@ -127,6 +135,8 @@ export class EditorTools implements ToolHost {
         return this.diagnostics(args as ToolArgs<'get_diagnostics'>);
       case 'git_diff':
         return this.gitDiff(args as ToolArgs<'git_diff'>, signal);
+      case 'propose_edit':
+        return this.proposeEdit(args as ToolArgs<'propose_edit'>, signal);
       default:
         return refuse(`${name} is not available here`);
     }
@@ -315,6 +325,49 @@ export class EditorTools implements ToolHost {
     }
     if (out.length === 0) return { content: args.path ? `No problems reported for ${args.path}.` : 'No problems reported in the workspace.', summary: 'no problems' };
     return { content: out.slice(0, 300).join('\n'), summary: `${out.length} problem${out.length === 1 ? '' : 's'}` };
+  }
+
+  /** Computes the edited text, then leaves the decision to the user (the diff editor, Apply or Reject). */
+  private async proposeEdit(args: ToolArgs<'propose_edit'>, signal: AbortSignal): Promise<ToolResult> {
+    if (!this.proposer) return refuse('editing is not available here');
+    if ((args.edits === undefined) === (args.content === undefined)) return refuse('give either edits (to change a file) or content (to create one), not both or neither');
+    const r = await this.resolve(args.path);
+    if ('refused' in r) return refuse(r.refused);
+    const name = this.display(r);
+    const stat = await vscode.workspace.fs.stat(r.uri).then(undefined, () => undefined);
+    if (stat && stat.type & vscode.FileType.Directory) return refuse(`${name} is a folder`);
+    if (!stat && args.edits) return refuse(`${name} does not exist; to create it, give its content`);
+    if (stat && args.content !== undefined) return refuse(`${name} already exists; change it with edits`);
+    let original: string | undefined;
+    if (stat) {
+      if (stat.size > MAX_READ_BYTES) return refuse(`${name} is too large to edit here`);
+      const open = vscode.workspace.textDocuments.find((d) => d.uri.toString() === r.uri.toString());
+      if (open) original = open.getText();
+      else {
+        const bytes = await vscode.workspace.fs.readFile(r.uri);
+        if (isBinary(bytes)) return refuse(`${name} is a binary file`);
+        original = new TextDecoder('utf-8').decode(bytes);
+      }
+    }
+    let proposed: string;
+    if (original === undefined) proposed = args.content ?? '';
+    else {
+      const edited = applyEdits(original, args.edits ?? []);
+      if (!edited.ok) return refuse(edited.why);
+      proposed = edited.text;
+    }
+    if (proposed === original) return { content: `The edit would not change ${name}.`, summary: 'no change', isError: true };
+    const decision = await this.proposer.propose({ uri: r.uri, name, original, proposed, explanation: args.explanation }, signal);
+    switch (decision.outcome) {
+      case 'applied':
+        return { content: `The user applied the edit; ${name} is saved with it.`, summary: `applied to ${name}` };
+      case 'rejected':
+        return decision.why === 'stopped'
+          ? { content: 'The user stopped the answer before deciding; nothing was changed.', summary: 'stopped; nothing changed', isError: true }
+          : { content: `The user rejected the edit to ${name}; it was not applied. Do not apply it another way.`, summary: 'rejected by you', isError: true };
+      default:
+        return { content: `Error: ${decision.why}`, summary: `not applied: ${decision.why}`, isError: true };
+    }
   }
 
   private async gitDiff(args: ToolArgs<'git_diff'>, signal: AbortSignal): Promise<ToolResult> {

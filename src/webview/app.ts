@@ -309,6 +309,12 @@ export class ChatApp {
       case 'replace':
         if (id) this.api.postMessage({ type: 'replaceComment', id });
         return;
+      case 'proposal': {
+        const step = button.closest<HTMLElement>('[data-step]')?.dataset.step;
+        const decision = button.dataset.decision;
+        if (id && step && (decision === 'apply' || decision === 'reject' || decision === 'show')) this.api.postMessage({ type: 'proposal', id, step, decision });
+        return;
+      }
       default:
         console.warn(`Switchboard: unknown action ${button.dataset.action}`);
     }

@@ -91,6 +91,18 @@ function toolStepView(step: ToolStep, open: boolean): HTMLDetailsElement {
   );
 }
 
+/** A proposed edit waiting for the user: the choice sits beside the step, not inside its collapsed part. */
+function proposalActions(step: ToolStep): HTMLElement {
+  return h(
+    'div',
+    { class: 'proposal-actions', 'data-testid': 'proposal', 'data-step': step.id, role: 'group', 'aria-label': 'Proposed edit' },
+    h('span', { class: 'proposal-text' }, step.summary ?? 'A proposed edit is waiting for you'),
+    actionButton('proposal', 'Apply', { 'data-decision': 'apply', 'aria-label': 'Apply the proposed edit' }),
+    actionButton('proposal', 'Reject', { 'data-decision': 'reject', class: 'secondary', 'aria-label': 'Reject the proposed edit' }),
+    actionButton('proposal', 'Show Diff', { 'data-decision': 'show', class: 'secondary', 'aria-label': 'Show the proposed edit as a diff' }),
+  );
+}
+
 export class MessageView {
   readonly el: HTMLElement;
   private readonly header: HTMLElement;
@@ -215,7 +227,14 @@ export class MessageView {
 
     // Steps the user expanded stay expanded while later ones arrive.
     const expanded = new Set([...this.toolSteps.querySelectorAll<HTMLDetailsElement>('details[open]')].map((d) => d.dataset.step));
-    this.toolSteps.replaceChildren(...(m.tools ?? []).map((step) => toolStepView(step, expanded.has(step.id))));
+    this.toolSteps.replaceChildren(
+      ...(m.tools ?? []).flatMap((step) => {
+        const view = toolStepView(step, expanded.has(step.id));
+        if (step.state !== 'waiting') return [view];
+        // The buttons sit beside the step (not inside its collapsed part) and name it with data-step.
+        return [view, proposalActions(step)];
+      }),
+    );
     this.toolSteps.hidden = !m.tools?.length;
 
     this.footer.replaceChildren(...this.footerParts(m));

@@ -8,7 +8,7 @@
  * gets its own code-server, user data and browser context.
  */
 import { strict as assert } from 'node:assert';
-import { statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { EXAMPLE_TS } from '../../scripts/demoWorkspace.mjs';
 import { defaultText } from '../../sim/scripts';
@@ -669,6 +669,53 @@ describe('Switchboard end to end (code-server + Chromium)', function () {
     chat = await wb.openChat();
     await chat.frame.locator(`[data-testid=message][data-id="${answer.id}"] [data-testid=tool-step]`).first().waitFor({ timeout: 30_000 });
     assert.deepEqual(await shown(), before, 'tool steps and the Thinking section come back after a reload');
+  });
+
+  it('19. propose_edit shows a diff and changes the file only on Apply; Reject from the diff\'s title bar leaves it as it was', async () => {
+    await ensureKey();
+    const file = join(wb.folder, 'limits.ts');
+    const original = 'export const limit = 10;\nexport const name = "limits";\n';
+    writeFiles(wb.folder, { 'limits.ts': original });
+    const propose = {
+      text: '',
+      toolCalls: [{ name: 'propose_edit', arguments: { path: 'limits.ts', edits: [{ find: 'limit = 10', replace: 'limit = 20' }], explanation: 'raise the limit' } }],
+    };
+    const script = () => {
+      for (const model of DEFAULT_MODELS) sim.setScript(model, [propose, { agent: true }]);
+    };
+    const diffTab = () => wb.page.locator('.tabs-container .tab', { hasText: 'limits.ts ↔ proposed edit' });
+    const toolResult = () => (chatRequests(sim).at(-1)!.body.messages as Array<{ role: string; content: string }>).filter((m) => m.role === 'tool').at(-1)?.content;
+
+    // Apply, from the chat.
+    script();
+    let before = await chat.assistantCount();
+    await chat.send('Raise the limit in limits.ts to 20');
+    const proposal = chat.frame.getByTestId('proposal');
+    await proposal.waitFor({ timeout: 30_000 });
+    await diffTab().waitFor({ timeout: 15_000 });
+    assert.equal(readFileSync(file, 'utf8'), original, 'nothing is written before the click');
+    await proposal.getByRole('button', { name: 'Apply the proposed edit' }).click();
+    let answer = await chat.waitForAnswer(before);
+    assert.equal(answer.state, 'done', JSON.stringify(answer));
+    assert.equal(readFileSync(file, 'utf8'), original.replace('limit = 10', 'limit = 20'), 'applied and saved');
+    assert.match(toolResult() ?? '', /^The user applied the edit/);
+    await until('the diff to close', async () => (await diffTab().count()) === 0, 10_000);
+
+    // Reject, from the diff editor's title bar.
+    writeFiles(wb.folder, { 'limits.ts': original });
+    sim.reset();
+    script();
+    before = await chat.assistantCount();
+    await chat.send('Raise the limit in limits.ts to 20 again');
+    await diffTab().waitFor({ timeout: 30_000 });
+    await wb.page.locator('.editor-actions [aria-label^="Reject Proposed Edit"]').first().click();
+    answer = await chat.waitForAnswer(before);
+    assert.equal(answer.state, 'done');
+    assert.equal(readFileSync(file, 'utf8'), original, 'a rejected edit changes nothing');
+    assert.match(toolResult() ?? '', /rejected the edit/);
+    const steps = await chat.frame.locator(`[data-testid=message][data-id="${answer.id}"] [data-testid=tool-step]`).evaluateAll((els: any[]) => els.map((e) => e.querySelector('.tool-summary')?.textContent));
+    assert.deepEqual(steps, ['rejected by you']);
+    chat = await wb.openChat();
   });
 
   it('9. HTML, scripts, remote images and javascript: links in a reply render inert and fetch nothing', async () => {

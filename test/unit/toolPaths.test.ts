@@ -1,5 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { removeSecrets } from '../../src/core/secrets';
+import { applyEdits } from '../../src/core/tools/edits';
 import { DEFAULT_TOOL_EXCLUDE, ExcludeMatcher, relativePath } from '../../src/core/tools/paths';
 
 describe('where tools may look', () => {
@@ -50,5 +51,21 @@ describe('secrets in tool results', () => {
 
   it('leaves text without secrets untouched', () => {
     assert.deepEqual(removeSecrets('export const a = 1;\n'), { text: 'export const a = 1;\n', removed: 0 });
+  });
+});
+
+describe('proposed edits (find and replace)', () => {
+  it('applies each edit in order', () => {
+    assert.deepEqual(applyEdits('a\nb\nc\n', [{ find: 'b', replace: 'B' }, { find: 'c\n', replace: 'c\nd\n' }]), { ok: true, text: 'a\nB\nc\nd\n' });
+  });
+
+  it('refuses text that is missing or ambiguous, and changes nothing', () => {
+    assert.match((applyEdits('x = 1', [{ find: 'y', replace: 'z' }]) as { why: string }).why, /not in the file/);
+    assert.match((applyEdits('a a', [{ find: 'a', replace: 'b' }]) as { why: string }).why, /more than once/);
+    assert.match((applyEdits('a b', [{ find: 'a', replace: 'A' }, { find: 'q', replace: 'Q' }]) as { why: string }).why, /^edit 2: /);
+  });
+
+  it('keeps a CRLF file CRLF when the edit is written with \\n', () => {
+    assert.deepEqual(applyEdits('one\r\ntwo\r\n', [{ find: 'one\ntwo', replace: 'one\nand\ntwo' }]), { ok: true, text: 'one\r\nand\r\ntwo\r\n' });
   });
 });

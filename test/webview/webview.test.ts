@@ -211,6 +211,25 @@ describe('chat webview (Chromium)', function () {
       assert.match((await step.nth(1).locator('summary').textContent()) ?? '', /refused: \.env is excluded/);
     });
 
+    it('offers Apply, Reject and Show Diff on a proposed edit, from the keyboard too', async () => {
+      const waiting = { id: 't1', name: 'propose_edit', args: '{"path":"a.ts"}', state: 'waiting' as const, summary: 'waiting for you: apply or reject the edit to a.ts' };
+      await hostSend(page, { type: 'snapshot', state: state({ messages: [msg({ id: 'a1', role: 'assistant', state: 'streaming', tools: [waiting] })] }) });
+      const proposal = message(page, 'a1').getByTestId('proposal');
+      await proposal.waitFor();
+      assert.match((await proposal.textContent()) ?? '', /waiting for you: apply or reject the edit to a\.ts/);
+      await proposal.getByRole('button', { name: 'Show the proposed edit as a diff' }).click();
+      await proposal.getByRole('button', { name: 'Apply the proposed edit' }).focus();
+      await page.keyboard.press('Enter');
+      assert.deepEqual(await postedOf(page, 'proposal', 2), [
+        { type: 'proposal', id: 'a1', step: 't1', decision: 'show' },
+        { type: 'proposal', id: 'a1', step: 't1', decision: 'apply' },
+      ]);
+      // Decided: the buttons go, the step says what happened.
+      await hostSend(page, { type: 'update', message: msg({ id: 'a1', role: 'assistant', state: 'streaming', tools: [{ ...waiting, state: 'done', summary: 'applied to a.ts' }] }) });
+      assert.equal(await proposal.count(), 0);
+      assert.match((await message(page, 'a1').getByTestId('tool-step').textContent()) ?? '', /applied to a\.ts/);
+    });
+
     it('shows an error with its fix and a retry', async () => {
       await hostSend(page, {
         type: 'snapshot',
