@@ -229,7 +229,7 @@ describe('Switchboard in a real extension host', function () {
       assert.match(answer.text, /^Reading src\/a\.ts\.\n\n\[gpt-5-mini\] From the tools:/);
       assert.match(answer.text, /`read_file` returned 5 lines, starting: `export const answer = 43;`/, 'the answer comes from the file');
       const [first, second] = sim.requests.filter((r) => r.path.endsWith('/chat/completions'));
-      assert.deepEqual(first!.body.tools.map((x: { function: { name: string } }) => x.function.name), ['get_selection', 'read_file', 'list_files', 'search_text', 'get_diagnostics', 'git_diff']);
+      assert.deepEqual(first!.body.tools.map((x: { function: { name: string } }) => x.function.name), ['get_selection', 'read_file', 'list_files', 'search_text', 'get_diagnostics', 'git_diff', 'propose_edit']);
       assert.equal(second!.body.messages.at(-1).role, 'tool');
       assert.match(second!.body.messages.at(-1).content, /export function twice/);
     });
