@@ -64,12 +64,13 @@ const overloaded: ModelScript = {
 function scenario(name: string): { options: SimulatorOptions; cycle: Record<string, ModelScript[]> } {
   if (name === 'plain') return { options: {}, cycle: {} };
   if (name !== 'demo') throw new Error(`unknown scenario ${name} (demo, plain)`);
-  const normal: ModelScript = { tokensPerSecond: 60, ttftMs: 200 };
+  // agent: a question that names a workspace file is answered by reading it (the chat offers tools).
+  const normal: ModelScript = { tokensPerSecond: 60, ttftMs: 200, agent: true };
   return {
     options: {
       text: demoAnswer,
       defaultScript: normal,
-      models: { 'gpt-5': { tokensPerSecond: 40, ttftMs: 300 } },
+      models: { 'gpt-5': { tokensPerSecond: 40, ttftMs: 300, agent: true } },
     },
     cycle: { 'claude-opus-4': [overloaded, normal] },
   };

@@ -110,7 +110,7 @@ interface AgentBody {
 }
 
 /** A file name in the question: `src/app.ts`, `example.ts`, `.env`. */
-const FILE = /(?:^|[\s`'"(])((?:[\w.-]+\/)*(?:[\w-]+\.[A-Za-z]{1,6}|\.env[\w.]*))(?=$|[\s`'"),?:!]|\.(?:\s|$))/;
+const FILE = /(?:^|[\s`'"(])((?:[\w.-]+\/)*(?:[\w-]+\.(?:ts|tsx|js|jsx|mjs|cjs|py|go|rs|java|kt|c|h|cpp|cs|rb|php|swift|md|txt|json|ya?ml|toml|css|scss|html|sh|sql|csv|xml|ini|cfg)|\.env[\w.]*))(?=$|[\s`'"),?:!]|\.(?:\s|$))/;
 
 /**
  * A deterministic tool-calling model. With tools offered and allowed: a question naming a file calls
