@@ -131,6 +131,7 @@ export function activate(context: vscode.ExtensionContext): { activationMs: numb
       openLink: (h) => commands!.openLink(h),
       fix: (f) => commands!.fix(f),
       pickModel: () => commands!.pickModel(),
+      attach: () => commands!.attachToChat(),
     },
     log,
   );

@@ -30,6 +30,16 @@ export const ToolStep = z.object({
 });
 export type ToolStep = z.infer<typeof ToolStep>;
 
+/** Context attached to the next question: shown as a chip (its text stays with the host). */
+export const ContextChip = z.object({
+  id,
+  /** `review.ts:3-8`, `review.ts`. */
+  label: z.string().check(z.maxLength(300)),
+  /** On hover: the workspace path, the lines and the size. */
+  title: z.string().check(z.maxLength(1000)),
+});
+export type ContextChip = z.infer<typeof ContextChip>;
+
 export const UiMessage = z.object({
   id,
   role: z.enum(['user', 'assistant']),
@@ -59,6 +69,8 @@ export const UiMessage = z.object({
   cost: z.optional(z.number().check(z.gte(0))),
   /** The tokens (and so the cost) were counted here because the gateway sent no usage. */
   estimated: z.optional(z.boolean()),
+  /** User only: the labels of the context chips that went with this question. */
+  chips: z.optional(z.array(z.string().check(z.maxLength(300)))),
   /** For a translated comment: the editor range it may replace (the Insert action). */
   replaceable: z.optional(z.boolean()),
 });
@@ -74,6 +86,8 @@ export const ViewState = z.object({
   restricted: z.boolean(),
   busy: z.boolean(),
   hasKey: z.boolean(),
+  /** Context attached to the next question. */
+  chips: z._default(z.array(ContextChip), []),
 });
 export type ViewState = z.infer<typeof ViewState>;
 
@@ -86,6 +100,8 @@ export const HostMessage = z.discriminatedUnion('type', [
   /** More reasoning for answer `id` (appended to its Thinking section). */
   z.object({ type: z.literal('reasoning'), id, text: longText }),
   z.object({ type: z.literal('busy'), busy: z.boolean() }),
+  /** The context chips changed (attached, removed, or sent with a question). */
+  z.object({ type: z.literal('chips'), chips: z.array(ContextChip) }),
   z.object({ type: z.literal('focusInput') }),
 ]);
 export type HostMessage = z.infer<typeof HostMessage>;
@@ -107,6 +123,9 @@ export const WebviewMessage = z.discriminatedUnion('type', [
   z.object({ type: z.literal('fix'), fix: Fix }),
   /** Open the searchable list of every model the gateway offers. */
   z.object({ type: z.literal('pickModel') }),
+  /** Attach the selection, the active file or another workspace file to the next question. */
+  z.object({ type: z.literal('attach') }),
+  z.object({ type: z.literal('removeChip'), id }),
   /** The user's choice on a proposed edit (tool step `step` of answer `id`). */
   z.object({ type: z.literal('proposal'), id, step: id, decision: z.enum(['apply', 'reject', 'show']) }),
 ]);

@@ -8,14 +8,32 @@ import { clip } from '../core/errors';
 import type { LoopEvent } from '../core/tools/loop';
 import type { ToolLoop } from './lazyTools';
 import type { ProposalDecisions } from './proposals';
-import { TASK_LABELS, buildPrompt, forTask, promptText, type ChatMessage, type TaskType } from '../core/tasks';
-import type { HostMessage, TaskChoice, UiMessage, ViewState } from '../protocol';
+import { TASK_LABELS, buildPrompt, fence, forTask, promptText, type ChatMessage, type TaskType } from '../core/tasks';
+import type { ContextChip, HostMessage, TaskChoice, UiMessage, ViewState } from '../protocol';
 import { UiMessage as UiMessageSchema } from '../protocol';
 import { Disposable } from './lifecycle';
 import type { Log } from './log';
 
 const STORE = 'switchboard.chat.v1';
 const MAX_STORED_MESSAGES = 200;
+/** Chips on one question at most; attaching one more lets the oldest go. */
+const MAX_CHIPS = 8;
+
+/** Editor context for the next question: the chip the user sees, and the text that goes with the question. */
+export interface Attachment {
+  /** `src/a.ts:3-8` or `src/a.ts`. */
+  label: string;
+  title: string;
+  /** Workspace-relative path. */
+  path: string;
+  /** `3-8`, for a selection. */
+  lines?: string;
+  languageId?: string;
+  /** Already trimmed and secret-checked. */
+  text: string;
+}
+
+type StoredChip = ContextChip & Attachment;
 
 export interface AskOptions {
   /** What the chat shows as the user's turn. */
@@ -31,6 +49,8 @@ export interface AskOptions {
   replace?: (answer: string) => Promise<void>;
   /** Let the model call editor tools (chat questions; where the workspace and settings allow). */
   tools?: boolean;
+  /** Labels of the context chips sent with the question, shown on the user's turn. */
+  chips?: string[];
 }
 
 interface Stored {
@@ -38,6 +58,7 @@ interface Stored {
   draft: string;
   task: TaskChoice;
   model: string;
+  chips: StoredChip[];
 }
 
 interface Running {
@@ -81,6 +102,7 @@ export class ChatSession extends Disposable {
   private draft: string;
   private task: TaskChoice;
   private model: string;
+  private chips: StoredChip[];
   private running: Running | undefined;
   private readonly prompts = new Map<string, AskOptions>();
   /** `answer/step` → the proposal waiting for the user's decision. */
@@ -118,6 +140,7 @@ export class ChatSession extends Disposable {
     this.draft = stored.draft;
     this.task = stored.task;
     this.model = stored.model;
+    this.chips = stored.chips;
     this._register({ dispose: () => this.flushSave() });
   }
 
@@ -127,7 +150,17 @@ export class ChatSession extends Disposable {
 
   state(): ViewState {
     const env = this.env();
-    return { messages: this.messages, draft: this.draft, task: this.task, model: this.model, models: env.models, restricted: env.restricted, busy: this.busy, hasKey: env.hasKey };
+    return {
+      messages: this.messages,
+      draft: this.draft,
+      task: this.task,
+      model: this.model,
+      models: env.models,
+      restricted: env.restricted,
+      busy: this.busy,
+      hasKey: env.hasKey,
+      chips: this.chips.map(({ id, label, title }) => ({ id, label, title })),
+    };
   }
 
   /** Sends the current state (after a view is created, or after settings change). */
@@ -158,20 +191,48 @@ export class ChatSession extends Disposable {
     this.running?.controller.abort();
   }
 
+  /** Adds a chip for the next question; the same selection or file attached again replaces its chip. */
+  attach(a: Attachment): void {
+    this.chips = this.chips.filter((c) => c.label !== a.label);
+    this.chips.push({ ...a, id: `c${Date.now().toString(36)}${(this.seq++).toString(36)}` });
+    if (this.chips.length > MAX_CHIPS) this.chips.splice(0, this.chips.length - MAX_CHIPS);
+    this.postChips();
+  }
+
+  removeChip(id: string): void {
+    this.chips = this.chips.filter((c) => c.id !== id);
+    this.postChips();
+  }
+
+  private postChips(): void {
+    this.posted.fire({ type: 'chips', chips: this.state().chips });
+    this.save(true);
+  }
+
   /** A message typed into the chat: routed by the picker, or classified from its text. */
   async send(text: string, task: TaskChoice, model: string): Promise<void> {
     this.pick(task, model);
     this.draft = '';
-    const guess = task === 'auto' ? this.classify(text) : undefined;
+    // The chips go with this question (and are gone from the input once it is sent).
+    const chips = this.chips;
+    if (chips.length) {
+      this.chips = [];
+      this.postChips();
+    }
+    const context = chips.map((c) => `${c.path}${c.lines ? ` (lines ${c.lines})` : ''}:\n${fence(c.text, c.languageId)}`).join('\n\n');
+    const instruction = chips.length ? `Context from the editor:\n\n${context}\n\n${text}` : text;
+    // Attached code counts as a signal for Auto routing, as pasted code does.
+    const guess = task === 'auto' ? this.classify(instruction) : undefined;
     if (guess) this.log.info(`auto routing: ${guess.best} ${(guess.confidence * 100).toFixed(0)}% (${guess.reason})${guess.unsure ? ' → general_qa' : ''}`);
     await this.ask({
       display: text,
-      prompt: buildPrompt('chat', { instruction: text, history: this.history(this.messages) }),
+      prompt: buildPrompt('chat', { instruction, history: this.history(this.messages) }),
       task: guess?.task ?? (task as TaskType),
       taskReason: guess?.reason ?? 'chosen in the task picker',
       confidence: guess && !guess.unsure ? guess.confidence : undefined,
       model: model === 'auto' ? undefined : model,
       tools: true,
+      ...(chips.length ? { chips: chips.map((c) => c.label) } : {}),
     });
   }
 
@@ -199,13 +260,13 @@ export class ChatSession extends Disposable {
     return messages
       .filter((m) => m.state === 'done' || (m.role === 'user' && m.state !== 'error'))
       .slice(-20)
-      .map<ChatMessage>((m) => ({ role: m.role, content: m.text }));
+      .map<ChatMessage>((m) => ({ role: m.role, content: m.chips?.length ? `${m.chips.map((c) => `[attached: ${c}]`).join(' ')}\n${m.text}` : m.text }));
   }
 
   /** Adds the user's turn and streams the routed answer into the conversation. */
   async ask(options: AskOptions): Promise<void> {
     if (this.running) this.stop();
-    this.add({ id: this.newId(), role: 'user', text: options.display, state: 'done', failovers: [] });
+    this.add({ id: this.newId(), role: 'user', text: options.display, state: 'done', failovers: [], ...(options.chips ? { chips: options.chips } : {}) });
     const answer = this.add({
       id: this.newId(),
       role: 'assistant',
@@ -442,6 +503,7 @@ export class ChatSession extends Disposable {
       draft: typeof raw?.draft === 'string' ? raw.draft : '',
       task: typeof raw?.task === 'string' ? (raw.task as TaskChoice) : 'auto',
       model: typeof raw?.model === 'string' ? raw.model : 'auto',
+      chips: (Array.isArray(raw?.chips) ? raw.chips : []).filter(isStoredChip),
     };
   }
 
@@ -457,7 +519,18 @@ export class ChatSession extends Disposable {
   private flushSave(): void {
     if (this.saveTimer) clearTimeout(this.saveTimer);
     this.saveTimer = undefined;
-    const stored: Stored = { messages: this.messages, draft: this.draft, task: this.task, model: this.model };
+    const stored: Stored = { messages: this.messages, draft: this.draft, task: this.task, model: this.model, chips: this.chips };
     this.memento.update(STORE, stored).then(undefined, (err) => this.log.error(`could not save the chat: ${String(err)}`));
   }
+}
+
+function isStoredChip(c: unknown): c is StoredChip {
+  const x = c as Partial<StoredChip> | null;
+  return (
+    typeof x === 'object' &&
+    x !== null &&
+    [x.id, x.label, x.title, x.path, x.text].every((v) => typeof v === 'string') &&
+    (x.lines === undefined || typeof x.lines === 'string') &&
+    (x.languageId === undefined || typeof x.languageId === 'string')
+  );
 }

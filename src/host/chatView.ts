@@ -13,6 +13,8 @@ export interface ChatViewActions {
   openLink(href: string): Promise<void>;
   fix(fix: 'setApiKey' | 'openSettings'): Promise<void>;
   pickModel(): Promise<void>;
+  /** The chat's "+ Context" control: pick the selection, the active file or another file. */
+  attach(): Promise<void>;
 }
 
 /**
@@ -119,6 +121,10 @@ export class ChatView extends Disposable implements vscode.WebviewViewProvider {
         return this.actions.pickModel();
       case 'proposal':
         return this.session.decideProposal(message.id, message.step, message.decision);
+      case 'attach':
+        return this.actions.attach();
+      case 'removeChip':
+        return this.session.removeChip(message.id);
       default: {
         const never: never = message;
         this.log.warn(`unhandled chat view message ${JSON.stringify(never)}`);

@@ -4,7 +4,7 @@ import { DEFAULT_CONFIG, type SettingSource } from '../core/routes';
 import { TIERS } from '../core/routing/costMode';
 import { findSecrets, trimSelection } from '../core/secrets';
 import { TASK_TYPES, buildPrompt, fence, type ActionContext, type EditorAction } from '../core/tasks';
-import type { ChatSession } from './chatSession';
+import type { Attachment, ChatSession } from './chatSession';
 import type { ChatView } from './chatView';
 import { Disposable } from './lifecycle';
 import type { Log } from './log';
@@ -58,6 +58,8 @@ export class Commands extends Disposable {
     register('switchboard.showLog', () => this.log.channel.show(true));
     register('switchboard.pickModel', () => this.pickModel());
     register('switchboard.showUsage', () => this.usage.show());
+    register('switchboard.addSelectionToChat', () => this.addSelectionToChat());
+    register('switchboard.attachToChat', () => this.attachToChat());
   }
 
   /** The editor the user means: the active one, or the last one focused before the chat took focus. */
@@ -163,9 +165,64 @@ export class Commands extends Disposable {
     });
   }
 
+  /** The selection, or the whole file when nothing is selected, as a chip on the chat's next question. */
+  private async addSelectionToChat(): Promise<void> {
+    const editor = this.editor();
+    if (!editor) {
+      void vscode.window.showInformationMessage('Switchboard: open a file (and select code) to add it to the chat.');
+      return;
+    }
+    await this.attachDocument(editor.document, editor.selection.isEmpty ? undefined : editor.selection);
+  }
+
+  /** The chat's "+ Context": the selection, the active file, or any workspace file. */
+  async attachToChat(): Promise<void> {
+    const editor = this.editor();
+    type Item = vscode.QuickPickItem & { pick?: () => Promise<void> };
+    const items: Item[] = [];
+    if (editor) {
+      const name = vscode.workspace.asRelativePath(editor.document.uri, false);
+      const sel = editor.selection;
+      if (!sel.isEmpty) {
+        items.push({ label: '$(selection) Selection', description: `${name}:${sel.start.line + 1}-${sel.end.line + 1}`, pick: () => this.attachDocument(editor.document, sel) });
+      }
+      items.push({ label: '$(file) Active file', description: name, pick: () => this.attachDocument(editor.document) });
+    }
+    const files = await vscode.workspace.findFiles('**/*', undefined, 2000);
+    if (files.length) items.push({ label: 'Workspace files', kind: vscode.QuickPickItemKind.Separator });
+    for (const uri of files.sort((a, b) => a.path.localeCompare(b.path))) {
+      items.push({ label: vscode.workspace.asRelativePath(uri, false), pick: async () => this.attachDocument(await vscode.workspace.openTextDocument(uri)) });
+    }
+    const choice = await vscode.window.showQuickPick(items, { title: 'Switchboard: Attach to the next question', placeHolder: 'The selection, the active file, or a workspace file', matchOnDescription: true });
+    await choice?.pick?.();
+  }
+
+  private async attachDocument(doc: vscode.TextDocument, range?: vscode.Range): Promise<void> {
+    const path = vscode.workspace.asRelativePath(doc.uri, false);
+    const raw = range ? doc.getText(range) : doc.getText();
+    if (!raw.trim()) {
+      void vscode.window.showInformationMessage(`Switchboard: ${range ? 'the selection' : path} is empty; nothing was attached.`);
+      return;
+    }
+    const text = await this.prepareSelection(raw, range ? 'The selection' : path);
+    if (text === undefined) return;
+    const lines = range ? `${range.start.line + 1}-${range.end.line + 1}` : undefined;
+    const name = path.split('/').at(-1) ?? path;
+    const attachment: Attachment = {
+      label: lines ? `${name}:${lines}` : name,
+      title: `${path}${lines ? `, lines ${lines}` : ''} · ${text.length.toLocaleString()} characters`,
+      path,
+      lines,
+      languageId: doc.languageId,
+      text,
+    };
+    this.session.attach(attachment);
+    await this.view.show(true);
+  }
+
   /** Secret scan and size limit; undefined when the user chose not to send. */
-  private async prepareSelection(text: string): Promise<string | undefined> {
-    if (!(await this.confirmNoSecrets(text, 'The selection'))) return undefined;
+  private async prepareSelection(text: string, what = 'The selection'): Promise<string | undefined> {
+    if (!(await this.confirmNoSecrets(text, what))) return undefined;
     const trimmed = trimSelection(text, this.settings.snapshot.maxSelectionChars);
     if (trimmed.trimmed) {
       void vscode.window.showInformationMessage(

@@ -1,6 +1,6 @@
 /** The chat panel: banners, the message list, the pickers and the input, driven by host messages. */
 import { TASK_LABELS, TASK_TYPES } from '../core/tasks';
-import type { HostMessage, TaskChoice, UiMessage, ViewState } from '../protocol';
+import type { ContextChip, HostMessage, TaskChoice, UiMessage, ViewState } from '../protocol';
 import { actionButton, h } from './dom';
 import { isSafeHref } from './markdown';
 import { MessageView } from './messageView';
@@ -29,6 +29,7 @@ export class ChatApp {
   private readonly stop: HTMLButtonElement;
   private readonly taskPicker: HTMLSelectElement;
   private readonly modelPicker: HTMLSelectElement;
+  private readonly chips: HTMLElement;
   private busy = false;
   /** The model chosen (the select shows it again after "Browse all models…"). */
   private model = 'auto';
@@ -72,6 +73,12 @@ export class ChatApp {
       maxlength: String(MAX_SEND),
     });
     this.send = h('button', { type: 'button', class: 'send', 'data-testid': 'send', 'aria-label': 'Send' }, 'Send');
+    this.chips = h('div', { class: 'chips', 'data-testid': 'chips', role: 'list', 'aria-label': 'Context for the next question', hidden: true });
+    const attach = h(
+      'button',
+      { type: 'button', class: 'attach secondary', 'data-testid': 'attach', 'aria-label': 'Attach the selection or a file to the next question', title: 'Attach the selection or a file (Ctrl+Alt+A in the editor)' },
+      '+ Context',
+    );
     this.stop = h('button', { type: 'button', class: 'stop secondary', 'data-testid': 'stop', 'aria-label': 'Stop the answer', hidden: true, disabled: true }, 'Stop');
 
     root.replaceChildren(
@@ -82,6 +89,7 @@ export class ChatApp {
         'div',
         { class: 'composer' },
         h('div', { class: 'pickers' }, this.taskPicker, this.modelPicker, newChat),
+        h('div', { class: 'context-row' }, attach, this.chips),
         h('div', { class: 'input-row' }, this.input, h('div', { class: 'input-buttons' }, this.send, this.stop)),
       ),
     );
@@ -110,6 +118,13 @@ export class ChatApp {
     this.input.addEventListener('keydown', (e) => this.onKey(e));
     this.send.addEventListener('click', () => this.submit());
     this.stop.addEventListener('click', () => this.api.postMessage({ type: 'stop' }));
+    attach.addEventListener('click', () => this.api.postMessage({ type: 'attach' }));
+    this.chips.addEventListener('click', (e) => {
+      const remove = e.target instanceof Element ? e.target.closest<HTMLElement>('button[data-chip]') : null;
+      if (!remove?.dataset.chip) return;
+      this.api.postMessage({ type: 'removeChip', id: remove.dataset.chip });
+      this.input.focus();
+    });
     newChat.addEventListener('click', () => this.api.postMessage({ type: 'newChat' }));
     this.taskPicker.addEventListener('change', () => this.postPick());
     this.modelPicker.addEventListener('change', () => {
@@ -150,6 +165,8 @@ export class ChatApp {
         return;
       case 'busy':
         return this.setBusy(message.busy);
+      case 'chips':
+        return this.showChips(message.chips);
       case 'focusInput':
         this.input.focus();
         return;
@@ -173,6 +190,7 @@ export class ChatApp {
     this.model = state.model;
     this.taskPicker.value = state.task;
     this.setBusy(state.busy);
+    this.showChips(state.chips);
 
     // Reuse the views of messages we already show: a re-sent snapshot does not re-render long answers.
     const keep = new Set(state.messages.map((m) => m.id));
@@ -220,6 +238,20 @@ export class ChatApp {
     }
     this.updateEmpty();
     this.scrollToBottom();
+  }
+
+  private showChips(chips: ContextChip[]): void {
+    this.chips.replaceChildren(
+      ...chips.map((c) =>
+        h(
+          'span',
+          { class: 'chip', 'data-testid': 'context-chip', role: 'listitem', title: c.title },
+          h('span', { class: 'chip-label' }, c.label),
+          h('button', { type: 'button', class: 'chip-remove', 'data-chip': c.id, 'aria-label': `Remove ${c.label}`, title: `Remove ${c.label}` }, '×'),
+        ),
+      ),
+    );
+    this.chips.hidden = chips.length === 0;
   }
 
   private setBusy(busy: boolean): void {

@@ -174,7 +174,10 @@ export class MessageView {
         this.renderer.finish();
       }
     } else if (first || previous.text !== message.text) {
-      this.body.replaceChildren(...userContent(message.text));
+      const chips = message.chips?.length
+        ? [h('div', { class: 'sent-chips', 'aria-label': 'Attached context' }, ...message.chips.map((c) => h('span', { class: 'chip', 'data-testid': 'sent-chip' }, c)))]
+        : [];
+      this.body.replaceChildren(...chips, ...userContent(message.text));
     }
     this.renderChrome();
   }

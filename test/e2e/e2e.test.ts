@@ -718,6 +718,29 @@ describe('Switchboard end to end (code-server + Chromium)', function () {
     chat = await wb.openChat();
   });
 
+  it('20. Add Selection to Chat attaches a chip; its text goes with the next question, and the chip moves onto that question', async () => {
+    await ensureKey();
+    await wb.openFile('review.ts');
+    await wb.selectAllInEditor();
+    await wb.palette('Switchboard: Add Selection to Chat');
+    chat = await wb.chat();
+    const chip = chat.frame.getByTestId('context-chip');
+    await chip.first().waitFor({ timeout: 15_000 });
+    assert.match((await chip.first().locator('.chip-label').textContent()) ?? '', /^review\.ts:1-\d+$/);
+    const before = await chat.assistantCount();
+    await chat.send('What does this function return for an empty array?');
+    const answer = await chat.waitForAnswer(before);
+    assert.equal(answer.state, 'done');
+    const sent = chatRequests(sim).at(0)!.body.messages as Array<{ role: string; content: string }>;
+    const question = sent.filter((m) => m.role === 'user').at(-1)!.content;
+    assert.ok(question.includes('total += xs[i]'), 'the selection went with the question');
+    assert.match(question, /review\.ts \(lines 1-\d+\):\n```typescript/);
+    assert.match(question, /What does this function return for an empty array\?$/);
+    assert.equal(await chip.count(), 0, 'the chip left the input');
+    const userTurn = chat.frame.locator('[data-testid=message][data-role=user]').last();
+    assert.match((await userTurn.getByTestId('sent-chip').textContent()) ?? '', /^review\.ts:1-/);
+  });
+
   it('9. HTML, scripts, remote images and javascript: links in a reply render inert and fetch nothing', async () => {
     await ensureKey();
     const capture = await startCapture();

@@ -15,7 +15,7 @@ declare const window: any;
 declare const document: any;
 
 function state(overrides: Partial<ViewState> = {}): ViewState {
-  return { messages: [], draft: '', task: 'auto', model: 'auto', models: ['gpt-5', 'claude-sonnet-4', 'gpt-5-mini'], restricted: false, busy: false, hasKey: true, ...overrides };
+  return { messages: [], draft: '', task: 'auto', model: 'auto', models: ['gpt-5', 'claude-sonnet-4', 'gpt-5-mini'], restricted: false, busy: false, hasKey: true, chips: [], ...overrides };
 }
 
 function msg(overrides: Partial<UiMessage> & Pick<UiMessage, 'id' | 'role'>): UiMessage {
@@ -228,6 +228,29 @@ describe('chat webview (Chromium)', function () {
       await hostSend(page, { type: 'update', message: msg({ id: 'a1', role: 'assistant', state: 'streaming', tools: [{ ...waiting, state: 'done', summary: 'applied to a.ts' }] }) });
       assert.equal(await proposal.count(), 0);
       assert.match((await message(page, 'a1').getByTestId('tool-step').textContent()) ?? '', /applied to a\.ts/);
+    });
+
+    it('shows attached context as removable chips, and on the question they went with', async () => {
+      const chips = [
+        { id: 'c1', label: 'review.ts:2-4', title: 'src/review.ts, lines 2-4 · 120 characters' },
+        { id: 'c2', label: 'notes.md', title: 'notes.md · 800 characters' },
+      ];
+      await hostSend(page, { type: 'snapshot', state: state({ chips }) });
+      const chip = page.getByTestId('context-chip');
+      await chip.nth(1).waitFor();
+      assert.deepEqual(await chip.evaluateAll((els: any[]) => els.map((e) => [e.querySelector('.chip-label').textContent, e.title])), chips.map((c) => [c.label, c.title]));
+      await page.getByRole('button', { name: 'Remove notes.md' }).focus();
+      await page.keyboard.press('Enter');
+      await page.getByTestId('attach').click();
+      assert.deepEqual((await postedOf(page, 'removeChip'))[0], { type: 'removeChip', id: 'c2' });
+      assert.deepEqual((await postedOf(page, 'attach'))[0], { type: 'attach' });
+      // Sent: the chips leave the input and show on the user's turn.
+      await hostSend(page, { type: 'chips', chips: [] });
+      await hostSend(page, { type: 'append', message: msg({ id: 'u1', role: 'user', text: 'What does this do?', chips: ['review.ts:2-4'] }) });
+      assert.equal(await chip.count(), 0);
+      assert.equal(await page.getByTestId('chips').isVisible(), false);
+      assert.equal(await message(page, 'u1').getByTestId('sent-chip').textContent(), 'review.ts:2-4');
+      assert.match((await message(page, 'u1').textContent()) ?? '', /What does this do\?/);
     });
 
     it('shows an error with its fix and a retry', async () => {
