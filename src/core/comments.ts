@@ -86,3 +86,56 @@ export function restoreCommentSyntax(original: string, translated: string): stri
   }
   return translated;
 }
+
+/** Comment syntax per language family: line markers and block delimiters. */
+const SYNTAX: Array<{ languages: RegExp; line: string[]; blocks: Array<[string, string]> }> = [
+  {
+    languages: /^(?:javascript|typescript|javascriptreact|typescriptreact|java|c|cpp|csharp|go|rust|swift|kotlin|scala|dart|php|css|scss|less|jsonc|groovy|objective-c|objective-cpp|proto3?|zig)$/,
+    line: ['///', '//'],
+    blocks: [['/*', '*/']],
+  },
+  { languages: /^(?:python)$/, line: ['#'], blocks: [['"""', '"""']] },
+  { languages: /^(?:shellscript|ruby|perl|r|yaml|toml|dockerfile|makefile|powershell|elixir|coffeescript|julia|nim|properties|ini|cmake|nix)$/, line: ['#'], blocks: [] },
+  { languages: /^(?:sql|lua|haskell|ada|elm)$/, line: ['--'], blocks: [] },
+  { languages: /^(?:html|xml|markdown|vue-html|svg|xsl)$/, line: [], blocks: [['<!--', '-->']] },
+  { languages: /^(?:clojure|lisp|scheme|racket|ini)$/, line: [';;', ';'], blocks: [] },
+  { languages: /^(?:latex|tex|matlab|erlang)$/, line: ['%'], blocks: [] },
+  { languages: /^(?:vb|vbscript)$/, line: ["'"], blocks: [] },
+];
+
+/**
+ * Every whole-line comment of a file, for Translate Comments in File: runs of line comments with the
+ * same marker, and block comments that start a line. Comments after code on the same line are left
+ * alone (replacing them would mean rewriting code lines). Only comments with letters in them count.
+ */
+export function findComments(lines: string[], languageId: string): LineRange[] {
+  const syntax = SYNTAX.find((s) => s.languages.test(languageId)) ?? { line: ['//', '#'], blocks: [['/*', '*/']] as Array<[string, string]> };
+  const out: LineRange[] = [];
+  const marker = (line: string) => {
+    const t = line.trimStart();
+    return t.startsWith('#!') ? undefined : syntax.line.find((m) => t.startsWith(m));
+  };
+  for (let i = 0; i < lines.length; i++) {
+    const t = lines[i]!.trimStart();
+    const block = syntax.blocks.find(([open]) => t.startsWith(open));
+    if (block) {
+      const [open, close] = block;
+      let end = i;
+      if (!t.slice(open.length).includes(close)) {
+        end = i + 1;
+        while (end < lines.length && !lines[end]!.includes(close)) end++;
+        if (end >= lines.length) break; // an unclosed block: leave the rest of the file alone
+      }
+      out.push({ start: i, end });
+      i = end;
+      continue;
+    }
+    const m = marker(lines[i]!);
+    if (!m) continue;
+    let end = i;
+    while (end + 1 < lines.length && marker(lines[end + 1]!) === m) end++;
+    out.push({ start: i, end });
+    i = end;
+  }
+  return out.filter((r) => /\p{L}/u.test(lines.slice(r.start, r.end + 1).join('\n').replace(/\/\/\/?|\/\*|\*\/|<!--|-->|"""|^\s*[#;%'-]+/gm, '')));
+}

@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { findCommentAt, firstCodeBlock, restoreCommentSyntax } from '../../src/core/comments';
+import { findCommentAt, findComments, firstCodeBlock, restoreCommentSyntax } from '../../src/core/comments';
 import { findSecrets, trimSelection } from '../../src/core/secrets';
 
 describe('the comment at the cursor', () => {
@@ -62,4 +62,37 @@ describe('oversized selections', () => {
     assert.match(t.text, /^a+\n… \[selection trimmed by Switchboard\] …\nb+$/);
   });
   it('are left alone below the limit', () => assert.deepEqual(trimSelection('abc', 10), { text: 'abc', trimmed: false, removed: 0 }));
+});
+
+describe('the comments of a file (Translate Comments in File)', () => {
+  it('finds runs of line comments and block comments, not code or trailing comments', () => {
+    const lines = [
+      '// 计算平均值',
+      '// 空数组返回 0',
+      'export function average(xs: number[]) { // trailing, left alone',
+      '  /* 多行',
+      '     注释 */',
+      "  const s = '// not a comment';",
+      '  /** 一行 */',
+      '  return 0;',
+      '}',
+      '//',
+      '// ---------',
+    ];
+    assert.deepEqual(findComments(lines, 'typescript'), [
+      { start: 0, end: 1 },
+      { start: 3, end: 4 },
+      { start: 6, end: 6 },
+    ]);
+  });
+
+  it('uses the language’s own syntax: # in Python with docstrings, -- in SQL, <!-- --> in HTML', () => {
+    assert.deepEqual(findComments(['#!/usr/bin/env python', '# 读取文件', 'x = 1', '"""', '文档', '"""'], 'python'), [
+      { start: 1, end: 1 },
+      { start: 3, end: 5 },
+    ]);
+    assert.deepEqual(findComments(['-- 查询用户', 'SELECT 1;'], 'sql'), [{ start: 0, end: 0 }]);
+    assert.deepEqual(findComments(['<!-- 页眉 -->', '<p>x</p>'], 'html'), [{ start: 0, end: 0 }]);
+    assert.deepEqual(findComments(["'use strict';", '// 严格'], 'javascript'), [{ start: 1, end: 1 }], "a string is not a VB comment in JavaScript");
+  });
 });
