@@ -6,6 +6,7 @@
  * code fix or a short answer. Deterministic (the same request gives the same answer) and nothing is evaluated:
  * arithmetic goes through a small parser, never eval or Function.
  */
+import { STRUCTURED_REVIEW } from '../src/core/batch/review';
 import { TASK_LABELS, type TaskType } from '../src/core/tasks';
 
 export interface DemoBody {
@@ -368,6 +369,22 @@ function codeReview(user: string): string {
     ...shown.map((f, i) => `${i + 1}. ${f.text}`),
     ...(findings.length > shown.length ? ['', `…and ${findings.length - shown.length} more of the same kinds.`] : []),
   ].join('\n');
+}
+
+/**
+ * Review Changed Files asks for JSON findings about a file shown with numbered lines (after the diff):
+ * the same patterns as the chat's review, in that shape.
+ */
+export function structuredReview(user: string): string {
+  const fences = [...user.matchAll(/(^|\n)(`{3,})([^\n`]*)\n([\s\S]*?)\n\2[ \t]*(?=\n|$)/g)];
+  const file = fences.at(-1);
+  const code = (file?.[4] ?? '').split('\n').map((l) => l.replace(/^\d+\| ?/, '')).join('\n');
+  const findings = reviewFindings(code, file?.[3]?.trim() ?? '').map((f) => ({
+    line: f.line,
+    severity: f.rank <= 2 ? 'error' : f.rank <= 4 ? 'warning' : 'info',
+    message: f.text.replace(/\*\*/g, '').replace(/^line \d+: (.)/, (_, c: string) => c.toUpperCase()),
+  }));
+  return JSON.stringify({ findings });
 }
 
 // ─── math: quadratics and arithmetic ────────────────────────────────────────────────────────────────────────
@@ -811,6 +828,7 @@ function generalQa(model: string, user: string): string {
 export function demoAnswer(model: string, body: DemoBody): string {
   const task = taskOf(body);
   const user = userText(body);
+  if (task === 'code_review' && user.includes(STRUCTURED_REVIEW)) return structuredReview(user);
   let answer: string;
   switch (task) {
     case 'creative_writing':

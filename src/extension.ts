@@ -8,7 +8,8 @@ import { ChatSession } from './host/chatSession';
 import { lazyClassifier } from './host/classifier';
 import { loadPriceLibrary } from './host/prices';
 import { PriceBook } from './core/usage/prices';
-import { UsageLedger, type UsageRow, type UsageTotals } from './core/usage/ledger';
+import { UsageLedger, type AnswerUsage, type UsageRow, type UsageTotals } from './core/usage/ledger';
+import type { Usage } from './core/gateway';
 import { lazyTokenCounter } from './host/tokenizer';
 import { ModelCatalog, type StoredCatalog } from './core/routing/catalog';
 import { BudgetGuard } from './host/budget';
@@ -21,7 +22,7 @@ import { Log } from './host/log';
 import { Secrets, keyCheckMessage } from './host/secrets';
 import { Settings, isLoopback } from './host/settings';
 import { StatusBar } from './host/statusBar';
-import { lazyToolLoop } from './host/lazyTools';
+import { lazyTools } from './host/lazyTools';
 import { Proposals } from './host/proposals';
 
 /** Every module of the bundle has been evaluated once this line runs. */
@@ -92,36 +93,58 @@ export function activate(context: vscode.ExtensionContext): { activationMs: numb
   const picker = new ModelPicker(catalog, settings, prices, () => (key ? gatewayFor(key).listModels(AbortSignal.timeout(15_000)) : undefined), log);
   const models = () => [...new Set(TASK_TYPES.flatMap((t) => candidateChain(settings.snapshot.config, t)))];
   const proposals = new Proposals(log);
-  const session = new ChatSession(
+  const ensureKey = async () => {
+    if (!key) await secrets.require();
+    if (key && !router) await rebuild();
+    return Boolean(key);
+  };
+  /** Prices, the token counter and the ledger: chat answers and batch requests are counted alike. */
+  const meter = {
+    cost: (model: string, usage: Usage) => prices.cost(model, usage),
+    countTokens,
+    record: (answer: AnswerUsage) => {
+      const before = ledger.today().cost;
+      ledger.record(answer);
+      const today = ledger.today();
+      statusBar.usage(today, ledger.sessionTotals());
+      usageView.refresh();
+      budget.answered(before, today.cost);
+    },
+  };
+  let commands: Commands | undefined;
+  let session: ChatSession | undefined;
+  const tools = lazyTools(context.extensionPath, log, {
+    maxSelectionChars: () => settings.snapshot.maxSelectionChars,
+    proposer: proposals,
+    batch: {
+      router: () => router,
+      ensureKey,
+      config: () => settings.snapshot.config,
+      maxSelectionChars: () => settings.snapshot.maxSelectionChars,
+      log,
+      meter,
+      addToChat: (entry) => session!.addAnswer(entry),
+      discuss: async (entry) => {
+        await view.show(true);
+        await session!.discuss(entry);
+      },
+      confirmSend: (text, what) => commands!.confirmNoSecrets(text, what),
+      propose: (proposal, signal, options) => proposals.propose(proposal, signal, options),
+    },
+  });
+  session = new ChatSession(
     context.workspaceState,
     () => router,
-    async () => {
-      if (!key) await secrets.require();
-      if (key && !router) await rebuild();
-      return Boolean(key);
-    },
+    ensureKey,
     log,
     () => ({ restricted: settings.snapshot.restricted, hasKey: Boolean(key), models: models() }),
     lazyClassifier(context.extensionPath, log),
-    {
-      cost: (model, usage) => prices.cost(model, usage),
-      countTokens,
-      record: (answer) => {
-        const before = ledger.today().cost;
-        ledger.record(answer);
-        const today = ledger.today();
-        statusBar.usage(today, ledger.sessionTotals());
-        usageView.refresh();
-        budget.answered(before, today.cost);
-      },
-      allow: (request) => budget.allow(request),
-    },
-    lazyToolLoop(context.extensionPath, log, () => settings.snapshot.maxSelectionChars, proposals),
+    { ...meter, allow: (request) => budget.allow(request) },
+    tools.loop,
     proposals,
   );
   const statusBar = new StatusBar();
   statusBar.usage(ledger.today(), ledger.sessionTotals());
-  let commands: Commands | undefined;
   const view = new ChatView(
     context.extensionUri,
     session,
@@ -135,7 +158,7 @@ export function activate(context: vscode.ExtensionContext): { activationMs: numb
     },
     log,
   );
-  commands = new Commands(session, view, secrets, settings, log, picker, usageView);
+  commands = new Commands(session, view, secrets, settings, log, picker, usageView, tools);
 
   context.subscriptions.push(
     log,
@@ -143,6 +166,7 @@ export function activate(context: vscode.ExtensionContext): { activationMs: numb
     secrets,
     session,
     proposals,
+    tools,
     statusBar,
     view,
     commands,

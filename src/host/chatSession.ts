@@ -296,6 +296,24 @@ export class ChatSession extends Disposable {
     await this.run(message, options);
   }
 
+  /** An answer that came from elsewhere (batch work), added to the conversation as it is. */
+  addAnswer(entry: { display: string; text: string; model: string; task: TaskType; notice: string }): void {
+    this.add({ id: this.newId(), role: 'user', text: entry.display, state: 'done', failovers: [] });
+    this.add({ id: this.newId(), role: 'assistant', text: entry.text, model: entry.model, task: entry.task, taskReason: 'from Review Changed Files', state: 'done', failovers: [], notice: entry.notice });
+    this.save(true);
+  }
+
+  /** A question from elsewhere in the editor (a finding's quick fix), asked in the chat with tools. */
+  async discuss(entry: { display: string; instruction: string; task: TaskType }): Promise<void> {
+    await this.ask({
+      display: entry.display,
+      prompt: buildPrompt('chat', { instruction: entry.instruction, history: this.history(this.messages) }),
+      task: entry.task,
+      taskReason: 'from a Problems panel finding',
+      tools: true,
+    });
+  }
+
   /** Apply, Reject or Show Diff on a proposed edit's tool step. */
   async decideProposal(id: string, step: string, decision: 'apply' | 'reject' | 'show'): Promise<void> {
     const proposal = this.proposalOf.get(`${id}/${step}`);

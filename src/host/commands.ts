@@ -11,6 +11,7 @@ import type { Log } from './log';
 import type { ModelPicker } from './modelPicker';
 import type { Secrets } from './secrets';
 import type { UsageView } from './usageView';
+import type { LazyTools } from './lazyTools';
 import type { Settings } from './settings';
 
 const CONTEXT_LINES = 60;
@@ -27,6 +28,7 @@ export class Commands extends Disposable {
     private readonly log: Log,
     private readonly picker: ModelPicker,
     private readonly usage: UsageView,
+    private readonly tools: Pick<LazyTools, 'reviewChangedFiles' | 'translateComments'>,
   ) {
     super();
     this._register(
@@ -60,6 +62,8 @@ export class Commands extends Disposable {
     register('switchboard.showUsage', () => this.usage.show());
     register('switchboard.addSelectionToChat', () => this.addSelectionToChat());
     register('switchboard.attachToChat', () => this.attachToChat());
+    register('switchboard.reviewChangedFiles', () => this.tools.reviewChangedFiles());
+    register('switchboard.translateComments', () => this.tools.translateComments());
   }
 
   /** The editor the user means: the active one, or the last one focused before the chat took focus. */
@@ -232,7 +236,7 @@ export class Commands extends Disposable {
     return trimmed.text;
   }
 
-  private async confirmNoSecrets(text: string, what: string): Promise<boolean> {
+  async confirmNoSecrets(text: string, what: string): Promise<boolean> {
     const findings = findSecrets(text);
     if (!findings.length) return true;
     const list = findings

@@ -56,8 +56,11 @@ export class Proposals extends Disposable implements vscode.TextDocumentContentP
     return uri.toString() === p.left.toString() ? (p.proposal.original ?? '') : p.proposal.proposed;
   }
 
-  /** Shows the diff and waits for the user's decision (or the signal: Stop rejects it). */
-  async propose(proposal: Proposal, signal: AbortSignal): Promise<Decision> {
+  /**
+   * Shows the diff and waits for the user's decision (or the signal: Stop rejects it). With `notify`,
+   * a notification asks too (for work that has no chat step to click), and closing the diff rejects.
+   */
+  async propose(proposal: Proposal, signal: AbortSignal, options: { notify?: string } = {}): Promise<Decision> {
     const id = `p${++this.seq}`;
     const base = (side: string) => vscode.Uri.from({ scheme: PROPOSAL_SCHEME, path: proposal.uri.path, query: new URLSearchParams({ id, side }).toString() });
     let decide!: (d: Decision) => void;
@@ -68,13 +71,24 @@ export class Proposals extends Disposable implements vscode.TextDocumentContentP
     const onAbort = () => decide({ outcome: 'rejected', why: 'stopped' });
     signal.addEventListener('abort', onAbort, { once: true });
     void vscode.commands.executeCommand('setContext', 'switchboard.proposalPending', true);
+    const closed = options.notify
+      ? vscode.window.tabGroups.onDidChangeTabs((e) => {
+          if (e.closed.some((t) => t.input instanceof vscode.TabInputTextDiff && t.input.modified.toString() === right.toString())) decide({ outcome: 'rejected', why: 'user' });
+        })
+      : undefined;
     try {
       this.proposed.fire({ id, name: proposal.name });
       await this.show(id);
+      if (options.notify) {
+        void vscode.window.showInformationMessage(options.notify, 'Apply', 'Reject').then((choice) => {
+          if (choice) void this.decide(id, choice === 'Apply');
+        });
+      }
       const decision = signal.aborted ? ({ outcome: 'rejected', why: 'stopped' } as const) : await decided;
       this.log.info(`proposed edit to ${proposal.name}: ${decision.outcome}${'why' in decision ? ` (${decision.why})` : ''}`);
       return decision;
     } finally {
+      closed?.dispose();
       signal.removeEventListener('abort', onAbort);
       this.pending.delete(id);
       void vscode.commands.executeCommand('setContext', 'switchboard.proposalPending', this.pending.size > 0);

@@ -17,4 +17,5 @@ export const SETTING_KEYS = [
   'dailyBudget',
   'tools.enabled',
   'tools.exclude',
+  'batch.concurrency',
 ] as const;

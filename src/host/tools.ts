@@ -59,7 +59,7 @@ export function readToolSettings(): ToolSettings {
 }
 
 /** `files.exclude` patterns that are switched on (`true`); conditional (`when`) entries are kept too, to be safe. */
-function filesExclude(folder: vscode.WorkspaceFolder): string[] {
+export function filesExclude(folder: vscode.WorkspaceFolder): string[] {
   const value = vscode.workspace.getConfiguration('files', folder.uri).get<Record<string, unknown>>('exclude') ?? {};
   return Object.entries(value)
     .filter(([, on]) => on === true || (typeof on === 'object' && on !== null))
@@ -179,17 +179,8 @@ export class EditorTools implements ToolHost {
     return link ? { refused: link } : { uri, rel, folder };
   }
 
-  /** A symbolic link may point anywhere: its real path must still be inside the folder, and not excluded. */
-  private async linkRefusal(uri: vscode.Uri, rel: string, folder: vscode.WorkspaceFolder): Promise<string | undefined> {
-    if (uri.scheme !== 'file') return undefined;
-    const root = await realpath(folder.uri.fsPath).catch(() => folder.uri.fsPath);
-    const real = await realpath(uri.fsPath).catch(() => undefined);
-    if (real === undefined) return undefined;
-    const inside = path.relative(root, real);
-    if (inside.startsWith('..') || path.isAbsolute(inside)) return `${rel} leads outside the workspace (a symbolic link)`;
-    const linkedTo = inside.split(path.sep).join('/');
-    const hit = linkedTo ? this.matcher(folder).match(linkedTo) : undefined;
-    return hit ? `${rel} leads to an excluded file (${hit})` : undefined;
+  private linkRefusal(uri: vscode.Uri, rel: string, folder: vscode.WorkspaceFolder): Promise<string | undefined> {
+    return linkRefusal(uri, rel, folder, this.matcher(folder));
   }
 
   private display(r: Resolved): string {
@@ -390,7 +381,21 @@ export class EditorTools implements ToolHost {
   }
 }
 
-function git(cwd: string, args: string[], signal: AbortSignal): Promise<{ stdout: string } | { error: string }> {
+/** A symbolic link may point anywhere: its real path must still be inside the folder, and not excluded. */
+export async function linkRefusal(uri: vscode.Uri, rel: string, folder: vscode.WorkspaceFolder, matcher: ExcludeMatcher): Promise<string | undefined> {
+  if (uri.scheme !== 'file') return undefined;
+  const root = await realpath(folder.uri.fsPath).catch(() => folder.uri.fsPath);
+  const real = await realpath(uri.fsPath).catch(() => undefined);
+  if (real === undefined) return undefined;
+  const inside = path.relative(root, real);
+  if (inside.startsWith('..') || path.isAbsolute(inside)) return `${rel} leads outside the workspace (a symbolic link)`;
+  const linkedTo = inside.split(path.sep).join('/');
+  const hit = linkedTo ? matcher.match(linkedTo) : undefined;
+  return hit ? `${rel} leads to an excluded file (${hit})` : undefined;
+}
+
+/** Runs git in a folder; the error says plainly what is wrong (no repository, no commit, no git). */
+export function git(cwd: string, args: string[], signal: AbortSignal): Promise<{ stdout: string } | { error: string }> {
   return new Promise((resolve) => {
     execFile('git', args, { cwd, signal, timeout: 15_000, maxBuffer: 8 * 1024 * 1024, env: { ...process.env, GIT_OPTIONAL_LOCKS: '0' } }, (err, stdout, stderr) => {
       if (!err) return resolve({ stdout });

@@ -277,6 +277,47 @@ describe('Switchboard in a real extension host', function () {
       assert.ok(!bodies().includes('outside the workspace\\n'), 'the file outside was never read');
     });
 
+    it('Review Changed Files puts each file\'s findings in the Problems panel at their lines, never reads excluded files, and offers a quick fix', async () => {
+      const findings = { findings: [{ line: 2, endLine: 3, severity: 'error', message: 'twice() doubles; the name says so, but check negative input.' }] };
+      sim.setScript('gpt-5', { text: JSON.stringify(findings) });
+      await vscode.commands.executeCommand('switchboard.reviewChangedFiles');
+      const reviewed = sim.requests.filter((r) => r.path.endsWith('/chat/completions'));
+      const asked = reviewed.map((r) => /Review the changed file `([^`]+)`/.exec(r.body.messages.at(-1).content)?.[1]).sort();
+      // src/a.ts is modified, notes.txt untracked; .env (changed) and the symlinks' targets are excluded or untracked links.
+      assert.ok(asked.includes('src/a.ts') && asked.includes('notes.txt'), asked.join(', '));
+      assert.ok(!asked.includes('.env'), '.env is never reviewed');
+      assert.ok(!bodies().includes(SECRET), 'not even through harmless.txt, the link to .env');
+      assert.ok(!bodies().includes(KEY_IN_FILE), 'the key in notes.txt was taken out before sending');
+      const a = vscode.Uri.file(join(root, 'src', 'a.ts'));
+      const diags = vscode.languages.getDiagnostics(a).filter((d) => d.source === 'Switchboard');
+      assert.equal(diags.length, 1);
+      assert.equal(diags[0]!.range.start.line, 1);
+      assert.equal(diags[0]!.range.end.line, 2);
+      assert.equal(diags[0]!.severity, vscode.DiagnosticSeverity.Error);
+      assert.equal(diags[0]!.code, 'gpt-5');
+      const sent = reviewed.find((r) => r.body.messages.at(-1).content.includes('`src/a.ts`'))!.body.messages.at(-1).content as string;
+      assert.match(sent, /```diff\n[\s\S]*-export const answer = 42;\n\+export const answer = 43;/, 'the diff went with the file');
+      assert.match(sent, /1\| export const answer = 43;/, 'and the file, numbered');
+      // The quick fix asks about the finding in the chat.
+      const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', a, diags[0]!.range);
+      const fix = actions.find((x) => x.title.startsWith('Discuss in Switchboard Chat'));
+      assert.ok(fix?.command, actions.map((x) => x.title).join(', '));
+      sim.setScript('gpt-5', {});
+      await vscode.commands.executeCommand(fix.command.command, ...(fix.command.arguments ?? []));
+      const question = t.session.state().messages.filter((m) => m.role === 'user').at(-1)!;
+      assert.match(question.text, /^About src\/a\.ts:2-3: twice\(\) doubles/);
+      assert.equal(lastAnswer().state, 'done');
+    });
+
+    it('Review Changed Files keeps an answer that is not in the asked-for shape as a chat message', async () => {
+      sim.setScript('gpt-5', { text: 'Looks fine to me, no JSON today.' });
+      await vscode.commands.executeCommand('switchboard.reviewChangedFiles');
+      const answer = t.session.state().messages.filter((m) => m.role === 'assistant' && m.text === 'Looks fine to me, no JSON today.').at(-1);
+      assert.ok(answer, 'the answer is in the chat');
+      assert.match(answer.notice ?? '', /Not in the Problems panel: the answer holds no JSON object/);
+      assert.equal(vscode.languages.getDiagnostics(vscode.Uri.file(join(root, 'src', 'a.ts'))).filter((d) => d.source === 'Switchboard').length, 0, 'old findings for the file are cleared');
+    });
+
     it('sends no tools when switchboard.tools.enabled is false', async () => {
       await setUser('tools.enabled', false);
       try {
