@@ -8,6 +8,7 @@
  * gets its own code-server, user data and browser context.
  */
 import { strict as assert } from 'node:assert';
+import { execFileSync } from 'node:child_process';
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { EXAMPLE_TS } from '../../scripts/demoWorkspace.mjs';
@@ -73,6 +74,11 @@ function screenshotEachTest(workbench: () => Workbench | undefined): void {
     await wb.screenshot(title).catch(() => undefined);
     if (this.currentTest?.state === 'failed') await wb.screenshot(`${title} (failed, window)`, 'window').catch(() => undefined);
   });
+}
+
+/** Leaves the folder as it was before a test made it a git repository. */
+function rmGit(folder: string): void {
+  execFileSync('rm', ['-rf', join(folder, '.git')]);
 }
 
 const chatRequests = (s: Simulator): RecordedRequest[] => s.requests.filter((r) => r.path === '/v1/chat/completions');
@@ -739,6 +745,68 @@ describe('Switchboard end to end (code-server + Chromium)', function () {
     assert.equal(await chip.count(), 0, 'the chip left the input');
     const userTurn = chat.frame.locator('[data-testid=message][data-role=user]').last();
     assert.match((await userTurn.getByTestId('sent-chip').textContent()) ?? '', /^review\.ts:1-/);
+  });
+
+  it('21. Review Changed Files shows progress, fills the Problems panel at the right lines, and Cancel stops every request', async () => {
+    await ensureKey();
+    const git = (...args: string[]) => execFileSync('git', ['-c', 'user.email=e2e@example.invalid', '-c', 'user.name=e2e', ...args], { cwd: wb.folder });
+    git('init', '-q');
+    git('add', 'review.ts');
+    git('commit', '-q', '-m', 'base');
+    writeFiles(wb.folder, { 'review.ts': `${REVIEW_TS}// changed\n`, 'added.ts': 'export const added = true;\n' });
+    const finding = { findings: [{ line: 3, severity: 'error', message: 'Off-by-one: the loop reads one past the end of xs.' }] };
+    for (const model of DEFAULT_MODELS) sim.setScript(model, { text: JSON.stringify(finding), ttftMs: 400 });
+    await wb.palette('Switchboard: Review Changed Files');
+    await wb.waitForToast(/reviewing changed files/i, 10_000);
+    await wb.waitForNotification(/Reviewed 2 of 2 files; 2 findings in the Problems panel/, 30_000);
+    const reviewed = chatRequests(sim).map((r) => /Review the changed file `([^`]+)`/.exec(r.body.messages.at(-1).content)?.[1]).sort();
+    assert.deepEqual(reviewed, ['added.ts', 'review.ts'], 'the changed and the new file, nothing else');
+    // The status bar's problems count opens the Problems panel, as a user would.
+    await wb.page.locator('#status\\.problems').first().click();
+    const panel = wb.page.locator('.markers-panel');
+    await panel.getByText('Off-by-one: the loop reads one past the end of xs.').first().waitFor({ timeout: 15_000 });
+    const rows = await panel.locator('.monaco-list-row').allInnerTexts();
+    assert.ok(rows.some((r) => /Off-by-one/.test(r) && /\[Ln 3, Col 1\]/.test(r)), `a finding at line 3: ${rows.join(' | ')}`);
+
+    // Cancel: every request in flight is closed at once, and nothing more is asked.
+    sim.reset();
+    writeFiles(wb.folder, { 'more1.ts': 'export const a = 1;\n', 'more2.ts': 'export const b = 2;\n', 'more3.ts': 'export const c = 3;\n', 'more4.ts': 'export const d = 4;\n', 'more5.ts': 'export const e = 5;\n' });
+    for (const model of DEFAULT_MODELS) sim.setScript(model, { fault: { type: 'hang-after-headers' } });
+    await wb.palette('Switchboard: Review Changed Files');
+    const toast = await wb.waitForToast(/reviewing changed files/i, 10_000);
+    await until('four requests in flight (the concurrency limit)', async () => chatRequests(sim).length >= 4, 15_000);
+    await sleep(300);
+    assert.equal(chatRequests(sim).length, 4, 'never more than switchboard.batch.concurrency at once');
+    await toast.getByRole('button', { name: 'Cancel' }).click();
+    await wb.waitForNotification(/Stopped after 0 of 7 files/, 15_000);
+    await until('every request to be closed', async () => chatRequests(sim).every((r) => r.endedAt !== undefined), 5_000);
+    assert.equal(chatRequests(sim).length, 4, 'nothing is sent after Cancel');
+    rmGit(wb.folder);
+    chat = await wb.openChat();
+  });
+
+  it('22. Translate Comments in File previews every translated comment as one diff and applies them as one undoable edit', async () => {
+    await ensureKey();
+    const original = ['// 计算总和', 'export function sum(xs: number[]) {', '  /* 空数组返回 0 */', '  return xs.reduce((a, b) => a + b, 0);', '}', ''].join('\n');
+    writeFiles(wb.folder, { 'comments.ts': original });
+    for (const model of DEFAULT_MODELS) sim.setScript(model, { text: '```typescript\nTranslated.\n```' });
+    await wb.openFile('comments.ts');
+    await wb.palette('Switchboard: Translate Comments in File');
+    const toast = await wb.waitForToast(/2 comments of comments\.ts translated into English/, 30_000);
+    await wb.page.locator('.tabs-container .tab', { hasText: 'comments.ts ↔ proposed edit' }).waitFor({ timeout: 10_000 });
+    assert.equal(chatRequests(sim).length, 2, 'one request per comment');
+    assert.equal(readFileSync(join(wb.folder, 'comments.ts'), 'utf8'), original, 'nothing is written before Apply');
+    await toast.getByRole('button', { name: 'Apply' }).click();
+    const translated = original.replace('// 计算总和', '// Translated.').replace('  /* 空数组返回 0 */', '  /* Translated. */');
+    await until('the file to be saved with the translations', async () => readFileSync(join(wb.folder, 'comments.ts'), 'utf8') === translated, 10_000);
+    // One Undo takes both back.
+    await wb.openFile('comments.ts');
+    await wb.editorLines().first().click();
+    await wb.page.keyboard.press('Control+Z');
+    await until('one undo to restore both comments', async () => (await wb.editorText()).includes('计算总和') && (await wb.editorText()).includes('空数组返回'), 5_000);
+    await wb.page.keyboard.press('Control+Shift+Z');
+    await wb.palette('View: Close All Editors').catch(() => undefined);
+    chat = await wb.openChat();
   });
 
   it('9. HTML, scripts, remote images and javascript: links in a reply render inert and fetch nothing', async () => {
