@@ -8,6 +8,7 @@ import { measureCost } from './cost';
 import { measureHost } from './host';
 import { measureRender } from './render';
 import { measureTools } from './tools';
+import { measureBatch } from './batch';
 
 const root = join(__dirname, '..');
 const kb = (file: string) => Math.round((statSync(join(root, file)).size / 1024) * 10) / 10;
@@ -70,6 +71,16 @@ async function main() {
     const t = await measureTools((l) => console.log(`  ${l}`));
     add('tool_calls_assembled', t.tool_calls_assembled, `= ${t.tool_call_streams} (all)`, t.tool_calls_assembled === t.tool_call_streams && t.tool_call_streams > 0);
     add('tool_loop_overhead_ms', t.tool_loop_overhead_ms, '< 2', t.tool_loop_overhead_ms < 2);
+  }
+
+  if (want('batch')) {
+    const b = await measureBatch((l) => console.log(`  ${l}`));
+    add('batch_speedup_c4', b.batch_speedup_c4, '> 3.5', b.batch_speedup_c4 > 3.5);
+    add('batch_429_completion_rate', b.batch_429_completion_rate, '= 1.0', b.batch_429_completion_rate === 1);
+    add('batch_429_wall_ratio', b.batch_429_wall_ratio, 'report', true);
+    results.batch_serial_s = b.batch_serial_s;
+    results.batch_c4_s = b.batch_c4_s;
+    results.batch_max_in_flight = b.batch_max_in_flight;
   }
 
   if (want('bundle')) {

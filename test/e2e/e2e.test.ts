@@ -750,8 +750,10 @@ describe('Switchboard end to end (code-server + Chromium)', function () {
   it('21. Review Changed Files shows progress, fills the Problems panel at the right lines, and Cancel stops every request', async () => {
     await ensureKey();
     const git = (...args: string[]) => execFileSync('git', ['-c', 'user.email=e2e@example.invalid', '-c', 'user.name=e2e', ...args], { cwd: wb.folder });
+    await wb.clearNotifications();
+    // Everything earlier tests left in the folder is the base; only this test's changes are "changed".
     git('init', '-q');
-    git('add', 'review.ts');
+    git('add', '-A');
     git('commit', '-q', '-m', 'base');
     writeFiles(wb.folder, { 'review.ts': `${REVIEW_TS}// changed\n`, 'added.ts': 'export const added = true;\n' });
     const finding = { findings: [{ line: 3, severity: 'error', message: 'Off-by-one: the loop reads one past the end of xs.' }] };
@@ -790,13 +792,15 @@ describe('Switchboard end to end (code-server + Chromium)', function () {
     const original = ['// 计算总和', 'export function sum(xs: number[]) {', '  /* 空数组返回 0 */', '  return xs.reduce((a, b) => a + b, 0);', '}', ''].join('\n');
     writeFiles(wb.folder, { 'comments.ts': original });
     for (const model of DEFAULT_MODELS) sim.setScript(model, { text: '```typescript\nTranslated.\n```' });
+    await wb.clearNotifications();
     await wb.openFile('comments.ts');
     await wb.palette('Switchboard: Translate Comments in File');
-    const toast = await wb.waitForToast(/2 comments of comments\.ts translated into English/, 30_000);
-    await wb.page.locator('.tabs-container .tab', { hasText: 'comments.ts ↔ proposed edit' }).waitFor({ timeout: 10_000 });
+    await wb.page.locator('.tabs-container .tab', { hasText: 'comments.ts ↔ proposed edit' }).waitFor({ timeout: 30_000 });
+    await wb.waitForNotification(/2 comments of comments\.ts translated into English/, 10_000);
     assert.equal(chatRequests(sim).length, 2, 'one request per comment');
     assert.equal(readFileSync(join(wb.folder, 'comments.ts'), 'utf8'), original, 'nothing is written before Apply');
-    await toast.getByRole('button', { name: 'Apply' }).click();
+    // Apply from the diff's title bar (the notification offers the same).
+    await wb.page.locator('.editor-actions [aria-label^="Apply Proposed Edit"]').first().click();
     const translated = original.replace('// 计算总和', '// Translated.').replace('  /* 空数组返回 0 */', '  /* Translated. */');
     await until('the file to be saved with the translations', async () => readFileSync(join(wb.folder, 'comments.ts'), 'utf8') === translated, 10_000);
     // One Undo takes both back.
@@ -997,7 +1001,7 @@ describe('Switchboard end to end: an untrusted folder (Restricted Mode)', functi
     await sim?.close();
   });
 
-  it('12. the panel says Restricted Mode and the workspace route override is ignored', async () => {
+  it('12. the panel says Restricted Mode, the workspace route override is ignored and the model gets no tools', async () => {
     const chat = await wb!.openChat();
     await chat.frame.locator('[data-testid=restricted]').waitFor({ state: 'visible', timeout: 10_000 });
     assert.match((await chat.frame.locator('[data-testid=restricted]').textContent()) ?? '', /Restricted Mode/);
@@ -1006,5 +1010,6 @@ describe('Switchboard end to end: an untrusted folder (Restricted Mode)', functi
     assert.equal(answer.state, 'done', `answered (${answer.error ?? ''})`);
     assert.equal(answer.model, 'gpt-5-mini', 'the default general Q&A model, not the workspace override');
     assert.deepEqual(chatRequests(sim).map((r) => r.model), ['gpt-5-mini']);
+    assert.equal(chatRequests(sim)[0]!.body.tools, undefined, 'no editor tools in an untrusted workspace');
   });
 });

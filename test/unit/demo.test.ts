@@ -6,7 +6,8 @@ import { demoAnswer, taskOf, userText } from '../../sim/demo';
 import { startSimulator, type Simulator } from '../../sim/server';
 import { EXAMPLE_TS } from '../../scripts/demoWorkspace.mjs';
 import { firstCodeBlock } from '../../src/core/comments';
-import { buildPrompt, forTask, TASK_LABELS, TASK_TYPES, type ActionContext, type EditorAction, type TaskType } from '../../src/core/tasks';
+import { parseReview, reviewPrompt } from '../../src/core/batch/review';
+import { buildPrompt, forTask, systemPrompt, TASK_LABELS, TASK_TYPES, type ActionContext, type EditorAction, type TaskType } from '../../src/core/tasks';
 
 const MODEL = 'gpt-5';
 
@@ -128,6 +129,15 @@ describe('demo answers', () => {
   });
 
   describe('code review', () => {
+    it('answers Review Changed Files in the asked-for JSON, findings at the file\'s lines', () => {
+      const messages = [{ role: 'system', content: systemPrompt('code_review') }, ...reviewPrompt({ path: 'example.ts', languageId: 'typescript', text: EXAMPLE_TS, diff: '-a\n+b' }, 48_000)];
+      const parsed = parseReview(demoAnswer('gpt-5', { messages }), EXAMPLE_TS.split('\n').length);
+      assert.equal(parsed.ok, true, JSON.stringify(parsed));
+      if (!parsed.ok) return;
+      assert.deepEqual(parsed.findings.map((f) => [f.line, f.severity]), [[4, 'error'], [5, 'error']]);
+      assert.match(parsed.findings[0]!.message, /^Off-by-one loop bound/);
+    });
+
     const review = (selection: string, languageId = 'typescript') => bodyOf(answer(body('review', { selection, languageId, fileName: 'example.ts' }, 'code_review')));
 
     it('finds the off-by-one on line 3 and the empty-array division on line 4 of the demo’s average function', () => {

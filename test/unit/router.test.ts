@@ -325,6 +325,19 @@ describe('router through the openai SDK and the simulator', function () {
       assert.deepEqual(start.map((s) => (s.type === 'start' ? s.continuing : null)), [false, true]);
     });
 
+    it('never sends reasoning back as the answer when a reasoning model is cut mid-answer', async () => {
+      sim.setScript('gpt-5', { reasoning: 'secret chain of thought here', text: 'alpha beta gamma delta', fault: { type: 'cut', afterChunks: 2 } });
+      const events = await collect(routerFor(sim, twoModels), ask());
+      const done = doneOf(events);
+      assert.equal(done.model, 'claude-sonnet-4');
+      assert.ok(done.text.startsWith('alpha beta '));
+      assert.ok(!done.text.includes('chain of thought'), 'reasoning is not in the answer');
+      const sent = JSON.stringify(sim.requests.at(-1)!.body.messages);
+      assert.ok(sent.includes('alpha beta '), 'the partial answer is continued');
+      assert.ok(!sent.includes('chain of thought'), 'the reasoning is not sent back as the answer');
+      assert.equal(events.filter((e) => e.type === 'reasoning').map((e) => (e.type === 'reasoning' ? e.text : '')).join(''), 'secret chain of thought here');
+    });
+
     it('continues on the next model when the connection is cut mid-stream', async () => {
       sim.setScript('gpt-5', { text: 'alpha beta gamma delta', fault: { type: 'cut', afterChunks: 2 } });
       const done = doneOf(await collect(routerFor(sim, twoModels), ask()));
