@@ -7,7 +7,7 @@
 import { execFile } from 'node:child_process';
 import * as vscode from 'vscode';
 import { parseReview, reviewPrompt, type Finding, type ReviewFile } from '../core/batch/review';
-import { runBatch } from '../core/batch/run';
+import { runBatch, type BatchResult } from '../core/batch/run';
 import { findComments, firstCodeBlock, restoreCommentSyntax } from '../core/comments';
 import { clip } from '../core/errors';
 import type { Usage } from '../core/gateway';
@@ -105,52 +105,35 @@ export class BatchWork extends Disposable {
       void vscode.window.showInformationMessage('Switchboard: no changed files to review.');
       return;
     }
-    const concurrency = batchConcurrency(this.deps.log);
     const task = this.deps.config().actionTasks.review;
-    this.deps.log.info(`review changed files: ${files.length} files, ${concurrency} at a time`);
+    this.deps.log.info(`review changed files: ${files.length} files`);
     let findings = 0;
     let secrets = 0;
-    const outcome = await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: 'Switchboard: reviewing changed files', cancellable: true },
-      async (progress, token) => {
-        const controller = linked(token);
-        progress.report({ message: `0 of ${files.length} files` });
-        return runBatch(
-          files,
-          async (f, signal) => {
-            const file = await this.readReviewFile(f.folder, f.rel, f.untracked, signal);
-            // Nobody is asked file by file: secrets are taken out before anything is sent.
-            const text = removeSecrets(file.text);
-            const diff = file.diff ? removeSecrets(file.diff) : undefined;
-            secrets += text.removed + (diff?.removed ?? 0);
-            Object.assign(file, { text: text.text, diff: diff?.text });
-            const answer = await this.ask(router, task, [{ role: 'system', content: systemPrompt(task) }, ...reviewPrompt(file, this.deps.maxSelectionChars())], signal);
-            const lineCount = file.text.split('\n').length;
-            const parsed = parseReview(answer.text, lineCount);
-            const uri = vscode.Uri.joinPath(f.folder.uri, f.rel);
-            if (!parsed.ok) {
-              this.deps.log.warn(`review of ${f.rel}: ${parsed.why}; the answer goes to the chat`);
-              this.deps.addToChat({
-                display: `Review Changed Files: ${f.rel}`,
-                text: answer.text,
-                model: answer.model,
-                task,
-                notice: `Not in the Problems panel: ${parsed.why}.`,
-              });
-              this.diagnostics.delete(uri);
-              return { findings: 0, toChat: true };
-            }
-            this.diagnostics.set(uri, parsed.findings.map((x) => toDiagnostic(x, answer.model)));
-            findings += parsed.findings.length;
-            return { findings: parsed.findings.length, toChat: false };
-          },
-          {
-            concurrency,
-            signal: controller.signal,
-            onProgress: (done, total) => progress.report({ increment: 100 / total, message: `${done} of ${total} files · ${findings} finding${findings === 1 ? '' : 's'}` }),
-          },
-        ).finally(() => controller.dispose());
+    const outcome = await this.inProgress(
+      'Switchboard: reviewing changed files',
+      files,
+      async (f, signal) => {
+        const file = await this.readReviewFile(f.folder, f.rel, f.untracked, signal);
+        // Nobody is asked file by file: secrets are taken out before anything is sent.
+        const text = removeSecrets(file.text);
+        const diff = file.diff ? removeSecrets(file.diff) : undefined;
+        secrets += text.removed + (diff?.removed ?? 0);
+        Object.assign(file, { text: text.text, diff: diff?.text });
+        const answer = await this.ask(router, task, [{ role: 'system', content: systemPrompt(task) }, ...reviewPrompt(file, this.deps.maxSelectionChars())], signal);
+        const lineCount = file.text.split('\n').length;
+        const parsed = parseReview(answer.text, lineCount);
+        const uri = vscode.Uri.joinPath(f.folder.uri, f.rel);
+        if (!parsed.ok) {
+          this.deps.log.warn(`review of ${f.rel}: ${parsed.why}; the answer goes to the chat`);
+          this.deps.addToChat({ display: `Review Changed Files: ${f.rel}`, text: answer.text, model: answer.model, task, notice: `Not in the Problems panel: ${parsed.why}.` });
+          this.diagnostics.delete(uri);
+          return { findings: 0, toChat: true };
+        }
+        this.diagnostics.set(uri, parsed.findings.map((x) => toDiagnostic(x, answer.model)));
+        findings += parsed.findings.length;
+        return { findings: parsed.findings.length, toChat: false };
       },
+      (done, total) => `${done} of ${total} files · ${findings} finding${findings === 1 ? '' : 's'}`,
     );
     const reviewed = outcome.filter((r) => r.ok);
     const cancelled = outcome.some((r) => !r.ok && r.cancelled);
@@ -232,23 +215,16 @@ export class BatchWork extends Disposable {
     const config = this.deps.config();
     const target = config.translationLanguage;
     const task = config.actionTasks.translate;
-    const concurrency = batchConcurrency(this.deps.log);
-    this.deps.log.info(`translate comments: ${ranges.length} in ${name} into ${target}, ${concurrency} at a time`);
-    const results = await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: `Switchboard: translating the comments of ${name}`, cancellable: true },
-      async (progress, token) => {
-        const controller = linked(token);
-        progress.report({ message: `0 of ${ranges.length} comments` });
-        return runBatch(
-          originals,
-          async (original, signal) => {
-            const messages = buildPrompt('translate', { selection: original, languageId: doc.languageId, fileName: name, targetLanguage: target });
-            const answer = await this.ask(router, task, messages, signal);
-            return restoreCommentSyntax(original, firstCodeBlock(answer.text));
-          },
-          { concurrency, signal: controller.signal, onProgress: (done, total) => progress.report({ increment: 100 / total, message: `${done} of ${total} comments` }) },
-        ).finally(() => controller.dispose());
+    this.deps.log.info(`translate comments: ${ranges.length} in ${name} into ${target}`);
+    const results = await this.inProgress(
+      `Switchboard: translating the comments of ${name}`,
+      originals,
+      async (original, signal) => {
+        const messages = buildPrompt('translate', { selection: original, languageId: doc.languageId, fileName: name, targetLanguage: target });
+        const answer = await this.ask(router, task, messages, signal);
+        return restoreCommentSyntax(original, firstCodeBlock(answer.text));
       },
+      (done, total) => `${done} of ${total} comments`,
     );
     if (results.some((r) => !r.ok && r.cancelled)) {
       void vscode.window.showInformationMessage('Switchboard: translation stopped; nothing was changed.');
@@ -283,6 +259,21 @@ export class BatchWork extends Disposable {
   }
 
   // ─── shared ────────────────────────────────────────────────────────────────────────────────────
+
+  /** Runs the batch under `switchboard.batch.concurrency` in a progress notification whose Cancel stops it all. */
+  private inProgress<T, R>(title: string, items: readonly T[], work: (item: T, signal: AbortSignal) => Promise<R>, message: (done: number, total: number) => string): Thenable<BatchResult<T, R>[]> {
+    const concurrency = batchConcurrency(this.deps.log);
+    this.deps.log.info(`${title}: ${items.length} at most ${concurrency} at a time`);
+    return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, async (progress, token) => {
+      const controller = linked(token);
+      progress.report({ message: message(0, items.length) });
+      try {
+        return await runBatch(items, work, { concurrency, signal: controller.signal, onProgress: (done, total) => progress.report({ increment: 100 / total, message: message(done, total) }) });
+      } finally {
+        controller.dispose();
+      }
+    });
+  }
 
   private async ready(): Promise<Router | undefined> {
     if (!(await this.deps.ensureKey())) return undefined;
