@@ -628,7 +628,7 @@ describe('Switchboard end to end (code-server + Chromium)', function () {
     chat = await wb.openChat();
   });
 
-  it('18. a question makes the model read a workspace file and answer from it, tool steps and Thinking shown; .env is refused; all of it survives a reload', async () => {
+  it('18. a question makes the model read a workspace file and answer from it, tool steps and Thinking shown; .env and a path outside are refused; all of it survives a reload', async () => {
     await ensureKey();
     // Whichever model Auto routing picks: step 1 reads review.ts and tries .env, step 2 answers from the results.
     for (const model of DEFAULT_MODELS) {
@@ -639,6 +639,7 @@ describe('Switchboard end to end (code-server + Chromium)', function () {
           toolCalls: [
             { name: 'read_file', arguments: { path: 'review.ts' } },
             { name: 'read_file', arguments: { path: '.env' } },
+            { name: 'read_file', arguments: { path: '../../../etc/hostname' } },
           ],
         },
         { reasoning: 'Now I can answer.', agent: true },
@@ -660,6 +661,7 @@ describe('Switchboard end to end (code-server + Chromium)', function () {
     assert.deepEqual(before.steps, [
       ['read_file', 'done', `read review.ts (${REVIEW_TS.split('\n').length} lines)`],
       ['read_file', 'error', 'refused: .env is excluded from tools (**/.env*)'],
+      ['read_file', 'error', 'refused: outside the workspace (a path may not contain ..)'],
     ]);
     assert.equal(before.thinkingShown, true);
     assert.equal(before.thinking, 'The user asks about review.ts; I should read it.\n\nNow I can answer.');
@@ -669,6 +671,7 @@ describe('Switchboard end to end (code-server + Chromium)', function () {
     const results = (second!.body.messages as Array<{ role: string; content: string }>).filter((m) => m.role === 'tool');
     assert.equal(results[0]!.content, REVIEW_TS);
     assert.match(results[1]!.content, /^Error: \.env is excluded/);
+    assert.match(results[2]!.content, /^Error: outside the workspace/);
     assert.ok(!JSON.stringify(sim.requests.map((r) => r.body)).includes(ENV_SECRET));
 
     await wb.reload();
