@@ -43,6 +43,9 @@ const FAKE_SECRET = `sk-proj-${'Ab3dEf6hIj9lMn2pQr5tUv8xYz'}${'0123456789ABCD'}`
 /** The demo workspace's example.ts without its comment: the loop with the off-by-one. */
 const REVIEW_TS = EXAMPLE_TS.split('\n').slice(1).join('\n');
 
+/** A file with two Chinese comments, for Translate Comments in File. */
+const COMMENTS_TS = ['// 计算总和', 'export function sum(xs: number[]) {', '  /* 空数组返回 0 */', '  return xs.reduce((a, b) => a + b, 0);', '}', ''].join('\n');
+
 /** What the workspace's .env holds: no tool may read it. */
 const ENV_SECRET = 'env-value-never-sent-0123456789';
 
@@ -107,7 +110,8 @@ describe('Switchboard end to end (code-server + Chromium)', function () {
     elsewhere = await startSimulator({ apiKey: KEY });
     wb = await Workbench.open({
       name: 'main',
-      files: { 'review.ts': REVIEW_TS, 'secret.ts': SECRET_TS, '.env': `API_TOKEN=${ENV_SECRET}\n` },
+      // comments.ts is here from the start: Quick Open may not list a file created moments before.
+      files: { 'review.ts': REVIEW_TS, 'secret.ts': SECRET_TS, '.env': `API_TOKEN=${ENV_SECRET}\n`, 'comments.ts': COMMENTS_TS },
       userSettings: { 'switchboard.baseUrl': sim.url },
       // The extension host must not see these in the shared instance either.
       env: { SWITCHBOARD_DEMO_KEY: null, OPENAI_API_KEY: null, OPENAI_BASE_URL: null },
@@ -682,17 +686,19 @@ describe('Switchboard end to end (code-server + Chromium)', function () {
 
   it('19. propose_edit shows a diff and changes the file only on Apply; Reject from the diff\'s title bar leaves it as it was', async () => {
     await ensureKey();
-    const file = join(wb.folder, 'limits.ts');
+    // Two files: once applied, limits.ts is open in VS Code, whose copy would lag behind a rewrite on disk.
     const original = 'export const limit = 10;\nexport const name = "limits";\n';
-    writeFiles(wb.folder, { 'limits.ts': original });
-    const propose = {
-      text: '',
-      toolCalls: [{ name: 'propose_edit', arguments: { path: 'limits.ts', edits: [{ find: 'limit = 10', replace: 'limit = 20' }], explanation: 'raise the limit' } }],
-    };
+    writeFiles(wb.folder, { 'limits.ts': original, 'limits-b.ts': original });
+    let target = 'limits.ts';
+    const file = () => join(wb.folder, target);
     const script = () => {
+      const propose = {
+        text: '',
+        toolCalls: [{ name: 'propose_edit', arguments: { path: target, edits: [{ find: 'limit = 10', replace: 'limit = 20' }], explanation: 'raise the limit' } }],
+      };
       for (const model of DEFAULT_MODELS) sim.setScript(model, [propose, { agent: true }]);
     };
-    const diffTab = () => wb.page.locator('.tabs-container .tab', { hasText: 'limits.ts ↔ proposed edit' });
+    const diffTab = () => wb.page.locator('.tabs-container .tab', { hasText: `${target} ↔ proposed edit` });
     const toolResult = () => (chatRequests(sim).at(-1)!.body.messages as Array<{ role: string; content: string }>).filter((m) => m.role === 'tool').at(-1)?.content;
 
     // Apply, from the chat.
@@ -702,25 +708,25 @@ describe('Switchboard end to end (code-server + Chromium)', function () {
     const proposal = chat.frame.getByTestId('proposal');
     await proposal.waitFor({ timeout: 30_000 });
     await diffTab().waitFor({ timeout: 15_000 });
-    assert.equal(readFileSync(file, 'utf8'), original, 'nothing is written before the click');
+    assert.equal(readFileSync(file(), 'utf8'), original, 'nothing is written before the click');
     await proposal.getByRole('button', { name: 'Apply the proposed edit' }).click();
     let answer = await chat.waitForAnswer(before);
     assert.equal(answer.state, 'done', JSON.stringify(answer));
-    assert.equal(readFileSync(file, 'utf8'), original.replace('limit = 10', 'limit = 20'), 'applied and saved');
+    assert.equal(readFileSync(file(), 'utf8'), original.replace('limit = 10', 'limit = 20'), 'applied and saved');
     assert.match(toolResult() ?? '', /^The user applied the edit/);
     await until('the diff to close', async () => (await diffTab().count()) === 0, 10_000);
 
     // Reject, from the diff editor's title bar.
-    writeFiles(wb.folder, { 'limits.ts': original });
+    target = 'limits-b.ts';
     sim.reset();
     script();
     before = await chat.assistantCount();
-    await chat.send('Raise the limit in limits.ts to 20 again');
+    await chat.send('Raise the limit in limits-b.ts to 20');
     await diffTab().waitFor({ timeout: 30_000 });
     await wb.page.locator('.editor-actions [aria-label^="Reject Proposed Edit"]').first().click();
     answer = await chat.waitForAnswer(before);
     assert.equal(answer.state, 'done');
-    assert.equal(readFileSync(file, 'utf8'), original, 'a rejected edit changes nothing');
+    assert.equal(readFileSync(file(), 'utf8'), original, 'a rejected edit changes nothing');
     assert.match(toolResult() ?? '', /rejected the edit/);
     const steps = await chat.frame.locator(`[data-testid=message][data-id="${answer.id}"] [data-testid=tool-step]`).evaluateAll((els: any[]) => els.map((e) => e.querySelector('.tool-summary')?.textContent));
     assert.deepEqual(steps, ['rejected by you']);
@@ -792,8 +798,7 @@ describe('Switchboard end to end (code-server + Chromium)', function () {
 
   it('22. Translate Comments in File previews every translated comment as one diff and applies them as one undoable edit', async () => {
     await ensureKey();
-    const original = ['// 计算总和', 'export function sum(xs: number[]) {', '  /* 空数组返回 0 */', '  return xs.reduce((a, b) => a + b, 0);', '}', ''].join('\n');
-    writeFiles(wb.folder, { 'comments.ts': original });
+    const original = COMMENTS_TS;
     for (const model of DEFAULT_MODELS) sim.setScript(model, { text: '```typescript\nTranslated.\n```' });
     await wb.clearNotifications();
     await wb.openFile('comments.ts');
