@@ -10,12 +10,11 @@ import { parseReview, reviewPrompt, type Finding, type ReviewFile } from '../cor
 import { runBatch, type BatchResult } from '../core/batch/run';
 import { findComments, firstCodeBlock, restoreCommentSyntax } from '../core/comments';
 import { clip } from '../core/errors';
-import type { Usage } from '../core/gateway';
 import type { SwitchboardConfig } from '../core/routes';
 import type { Router } from '../core/router';
-import { buildPrompt, fence, systemPrompt, type ChatMessage, type TaskType } from '../core/tasks';
+import { buildPrompt, fence, promptText, systemPrompt, type ChatMessage, type TaskType } from '../core/tasks';
 import { ExcludeMatcher } from '../core/tools/paths';
-import type { AnswerUsage } from '../core/usage/ledger';
+import { AnswerCost, type AnswerUsage, type Pricing } from '../core/usage/ledger';
 import { Disposable } from './lifecycle';
 import type { Log } from './log';
 import type { Decision, Proposal } from './proposals';
@@ -31,11 +30,7 @@ export interface BatchDeps {
   config: () => SwitchboardConfig;
   maxSelectionChars: () => number;
   log: Log;
-  meter: {
-    cost(model: string, usage: Usage): number | undefined;
-    countTokens(text: string): number;
-    record(answer: AnswerUsage): void;
-  };
+  meter: Pricing & { record(answer: AnswerUsage): void };
   /** An answer the Problems panel cannot take (not in the asked-for shape), kept in the chat instead. */
   addToChat(entry: { display: string; text: string; model: string; task: TaskType; notice: string }): void;
   /** A finding's quick fix: the finding and its code, asked about in the chat. */
@@ -285,21 +280,15 @@ export class BatchWork extends Disposable {
   /** One routed request (with failover), its usage counted like a chat answer's; throws with the router's sentence. */
   private async ask(router: Router, task: TaskType, messages: ChatMessage[], signal: AbortSignal): Promise<Answer> {
     const id = `b${(++this.seq).toString(36)}`;
-    let cost = 0;
-    let unpriced = false;
-    let reported = false;
+    const tally = new AnswerCost(this.deps.meter);
     for await (const e of router.run({ task, messages }, signal)) {
       if (e.type === 'usage') {
-        reported = true;
-        const c = this.deps.meter.cost(e.model, e.usage);
-        if (c === undefined) unpriced = true;
-        else cost += c;
+        tally.add(e.model, e.usage);
       } else if (e.type === 'done') {
         this.deps.log.attempts(id, e.attempts);
         if (e.cancelled) throw new BatchError('cancelled');
-        const estimated = !reported;
-        const usage = estimated ? { promptTokens: this.deps.meter.countTokens(messages.map((m) => m.content).join('\n')), completionTokens: this.deps.meter.countTokens(e.text) } : e.usage;
-        this.deps.meter.record({ model: e.model, usage, cost: estimated ? this.deps.meter.cost(e.model, usage) : unpriced ? undefined : cost, estimated, failovers: e.attempts.filter((a) => a.outcome === 'failed').length });
+        const { usage, cost, estimated } = tally.settle(e.model, e.usage, promptText(messages), e.text);
+        this.deps.meter.record({ model: e.model, usage, cost, estimated, failovers: e.attempts.filter((a) => a.outcome === 'failed').length });
         return { text: e.text, model: e.model };
       } else if (e.type === 'error') {
         this.deps.log.attempts(id, e.attempts);

@@ -1,8 +1,7 @@
 import * as vscode from 'vscode';
 import type { TaskGuess } from '../core/routing/classify';
 import { estimateComplexity } from '../core/routing/complexity';
-import type { Usage } from '../core/gateway';
-import type { AnswerUsage } from '../core/usage/ledger';
+import { AnswerCost, type AnswerUsage, type Pricing } from '../core/usage/ledger';
 import type { Router, RouterEvent } from '../core/router';
 import { clip } from '../core/errors';
 import type { LoopEvent } from '../core/tools/loop';
@@ -67,20 +66,16 @@ interface Running {
 }
 
 /** What an answer costs: prices, a token counter for gateways that send no usage, and the ledger. */
-export interface Meter {
-  cost(model: string, usage: Usage): number | undefined;
-  countTokens(text: string): number;
+export interface Meter extends Pricing {
   record(answer: AnswerUsage): void;
   /** Before a request is sent: false when the user declined it (the daily budget). */
   allow(request: { model: string; messages: ChatMessage[]; maxTokens: number }): Promise<boolean>;
 }
 
-/** Per answer, while it runs: the cost of each usage the gateway reported. */
+/** Per answer, while it runs: its prompt, its cost so far, and where its tool steps are. */
 interface Tally {
   prompt: ChatMessage[];
-  cost: number;
-  unpriced: boolean;
-  reported: boolean;
+  cost: AnswerCost;
   /** Length of the reasoning before this tool step: a failover within the step starts over from here. */
   reasoningMark: number;
   /** Tool call id → the step's id in the answer. */
@@ -359,7 +354,7 @@ export class ChatSession extends Disposable {
     this.busyChanged.fire({ busy: true });
     this.posted.fire({ type: 'busy', busy: true });
     this.log.info(`[${answer.id}] ${task} (${complexity.level}: ${complexity.reasons.join(', ') || 'nothing notable'}) → ${route.candidates.map((c) => c.model).join(' → ')}${route.note ? ` [${route.note}]` : ''}`);
-    const tally: Tally = { prompt, cost: 0, unpriced: false, reported: false, reasoningMark: 0, steps: new Map() };
+    const tally: Tally = { prompt, cost: new AnswerCost(this.meter), reasoningMark: 0, steps: new Map() };
     const request = { task, messages: prompt, model: options.model, complexity };
     try {
       const events = options.tools && this.toolLoop ? this.toolLoop(router, request, controller.signal) : router.run(request, controller.signal);
@@ -431,21 +426,13 @@ export class ChatSession extends Disposable {
         answer.notice = event.userText;
         this.update(answer);
         return;
-      case 'usage': {
-        tally.reported = true;
-        const cost = this.meter.cost(event.model, event.usage);
-        if (cost === undefined) tally.unpriced = true;
-        else tally.cost += cost;
+      case 'usage':
+        tally.cost.add(event.model, event.usage);
         return;
-      }
       case 'done': {
         this.log.attempts(answer.id, event.attempts);
         // A gateway that sends no usage chunk: count the tokens ourselves, and say they are estimated.
-        const estimated = !tally.reported && (event.usage.promptTokens === 0 || event.usage.completionTokens === 0);
-        const usage = estimated
-          ? { promptTokens: this.meter.countTokens(promptText(tally.prompt)), completionTokens: this.meter.countTokens(event.text) }
-          : event.usage;
-        const cost = estimated ? this.meter.cost(event.model, usage) : tally.unpriced ? undefined : tally.cost;
+        const { usage, cost, estimated } = tally.cost.settle(event.model, event.usage, promptText(tally.prompt), event.text);
         Object.assign(answer, {
           state: event.cancelled ? 'cancelled' : 'done',
           model: event.model,

@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { MAX_DAYS, UsageLedger, formatCost, type UsageRow } from '../../src/core/usage/ledger';
+import { AnswerCost, MAX_DAYS, UsageLedger, formatCost, type UsageRow } from '../../src/core/usage/ledger';
 
 function memoryStore(initial?: unknown) {
   const store = { value: initial as unknown, writes: 0, read: () => store.value, write: (rows: UsageRow[]) => void ((store.value = JSON.parse(JSON.stringify(rows))), store.writes++) };
@@ -57,5 +57,26 @@ describe('usage ledger', () => {
 
   it('formats costs the way the status bar and the answers show them', () => {
     assert.deepEqual([0, 0.00004, 0.00312, 0.0456, 1.2345].map(formatCost), ['$0', '<$0.0001', '$0.0031', '$0.046', '$1.23']);
+  });
+});
+
+describe('an answer\'s cost (AnswerCost)', () => {
+  const pricing = { cost: (model: string, u: { promptTokens: number; completionTokens: number }) => (model === 'free?' ? undefined : u.promptTokens + 10 * u.completionTokens), countTokens: (t: string) => t.length };
+
+  it('sums the priced usage the gateway reports', () => {
+    const c = new AnswerCost(pricing);
+    c.add('m', { promptTokens: 1, completionTokens: 2 });
+    c.add('m', { promptTokens: 3, completionTokens: 0 });
+    assert.deepEqual(c.settle('m', { promptTokens: 4, completionTokens: 2 }, 'prompt', 'answer'), { usage: { promptTokens: 4, completionTokens: 2 }, cost: 24, estimated: false });
+  });
+
+  it('has no cost when any reported usage had no price', () => {
+    const c = new AnswerCost(pricing);
+    c.add('free?', { promptTokens: 1, completionTokens: 1 });
+    assert.equal(c.settle('free?', { promptTokens: 1, completionTokens: 1 }, 'p', 'a').cost, undefined);
+  });
+
+  it('counts the tokens itself, and says so, when the gateway reported no usage', () => {
+    assert.deepEqual(new AnswerCost(pricing).settle('m', { promptTokens: 0, completionTokens: 0 }, 'four', 'two'), { usage: { promptTokens: 4, completionTokens: 3 }, cost: 34, estimated: true });
   });
 });

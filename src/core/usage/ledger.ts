@@ -46,6 +46,38 @@ export interface AnswerUsage {
   failovers: number;
 }
 
+/** Prices and a token counter: what an answer's cost is worked out from. */
+export interface Pricing {
+  cost(model: string, usage: Usage): number | undefined;
+  countTokens(text: string): number;
+}
+
+/**
+ * One answer's cost while it streams (each usage the gateway reports, priced as it arrives), and at the
+ * end its usage and cost: counted here, and said to be estimated, when the gateway sent no usage at all.
+ */
+export class AnswerCost {
+  private cost = 0;
+  private unpriced = false;
+  private reported = false;
+
+  constructor(private readonly pricing: Pricing) {}
+
+  add(model: string, usage: Usage): void {
+    this.reported = true;
+    const cost = this.pricing.cost(model, usage);
+    if (cost === undefined) this.unpriced = true;
+    else this.cost += cost;
+  }
+
+  settle(model: string, usage: Usage, prompt: string, answer: string): { usage: Usage; cost: number | undefined; estimated: boolean } {
+    const estimated = !this.reported && (usage.promptTokens === 0 || usage.completionTokens === 0);
+    if (!estimated) return { usage, cost: this.unpriced ? undefined : this.cost, estimated };
+    const counted = { promptTokens: this.pricing.countTokens(prompt), completionTokens: this.pricing.countTokens(answer) };
+    return { usage: counted, cost: this.pricing.cost(model, counted), estimated };
+  }
+}
+
 const empty = (): UsageTotals => ({ requests: 0, promptTokens: 0, completionTokens: 0, cost: 0, estimated: false, unpriced: false });
 
 export function localDay(d: Date): string {
