@@ -7,9 +7,9 @@ import { parseReview, reviewPrompt } from '../src/core/batch/review';
 import { runBatch } from '../src/core/batch/run';
 import { Gateway } from '../src/core/gateway';
 import { Health } from '../src/core/health';
-import { resolveSettings } from '../src/core/routes';
 import { Router } from '../src/core/router';
 import { systemPrompt } from '../src/core/tasks';
+import { chainConfig } from './core';
 
 export interface BatchBenchResults {
   batch_speedup_c4: number;
@@ -24,9 +24,7 @@ const FILES = Array.from({ length: 40 }, (_, i) => ({ path: `src/file${i}.ts`, l
 const ANSWER = JSON.stringify({ findings: [{ line: 2, severity: 'warning', message: 'Name the function for what it does.' }] });
 
 function router(sim: Simulator): Router {
-  const { config } = resolveSettings([
-    { source: 'user', values: { routes: { code_review: { primary: 'gpt-5', fallbacks: ['claude-sonnet-4'] } }, globalFallbacks: [], timeouts: { rateLimitMaxWaitMs: 5000 } } },
-  ]);
+  const config = chainConfig('gpt-5', ['claude-sonnet-4'], { rateLimitMaxWaitMs: 5000 });
   return new Router({ gateway: new Gateway({ baseURL: sim.url, apiKey: sim.apiKey }), config: () => config, health: new Health() });
 }
 

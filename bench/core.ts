@@ -10,7 +10,8 @@ import { median, round } from './stats';
 
 const messages = [{ role: 'user' as const, content: 'Review: const a = 1;' }];
 
-function chainConfig(primary: string, fallbacks: string[], timeouts?: Partial<SwitchboardConfig['timeouts']>): SwitchboardConfig {
+/** One code_review route, no global fallbacks: exactly the chain a benchmark names. */
+export function chainConfig(primary: string, fallbacks: string[], timeouts?: Partial<SwitchboardConfig['timeouts']>): SwitchboardConfig {
   const { config } = resolveSettings([{ source: 'user', values: { routes: { code_review: { primary, fallbacks } }, globalFallbacks: [], ...(timeouts ? { timeouts } : {}) } }]);
   return config;
 }

@@ -8,11 +8,11 @@ import OpenAI from 'openai';
 import { startSimulator } from '../sim/server';
 import { Gateway } from '../src/core/gateway';
 import { Health } from '../src/core/health';
-import { resolveSettings } from '../src/core/routes';
 import { Router } from '../src/core/router';
 import { runToolLoop, type ToolHost } from '../src/core/tools/loop';
 import { READ_ONLY_TOOLS } from '../src/core/tools/schemas';
 import { TOOL_CALLS } from '../test/unit/wireExpectations';
+import { chainConfig } from './core';
 import { median } from './stats';
 
 const WIRE = join(__dirname, '..', '..', 'shared', 'wire', 'streams');
@@ -23,11 +23,6 @@ export interface ToolResults {
   tool_loop_overhead_ms: number;
 }
 
-const config = (model: string) => {
-  const { config: c } = resolveSettings([{ source: 'user', values: { routes: { general_qa: { primary: model, fallbacks: [] } }, globalFallbacks: [] } }]);
-  return c;
-};
-
 export async function measureTools(log: (line: string) => void = console.log): Promise<ToolResults> {
   const sim = await startSimulator();
   try {
@@ -36,9 +31,9 @@ export async function measureTools(log: (line: string) => void = console.log): P
     let assembled = 0;
     for (const file of files) {
       sim.setScript('wire', { fault: { type: 'raw', status: 200, headers: { 'content-type': 'text/event-stream' }, body: readFileSync(join(WIRE, file)), splitBytes: 13 } });
-      const router = new Router({ gateway: new Gateway({ baseURL: sim.url, apiKey: sim.apiKey }), config: () => config('wire') });
+      const router = new Router({ gateway: new Gateway({ baseURL: sim.url, apiKey: sim.apiKey }), config: () => chainConfig('wire', []) });
       let calls: unknown;
-      for await (const e of router.run({ task: 'general_qa', messages: [{ role: 'user', content: 'x' }] }, new AbortController().signal)) {
+      for await (const e of router.run({ task: 'code_review', messages: [{ role: 'user', content: 'x' }] }, new AbortController().signal)) {
         if (e.type === 'done') calls = e.toolCalls.map((c) => ({ id: c.id, name: c.name, arguments: JSON.parse(c.arguments || '{}') }));
       }
       const ok = JSON.stringify(calls) === JSON.stringify(TOOL_CALLS[file]);
@@ -56,9 +51,9 @@ export async function measureTools(log: (line: string) => void = console.log): P
     for (let round = 0; round < 40; round++) {
       sim.reset();
       sim.setScript('agent', [...Array.from({ length: STEPS - 1 }, () => step), { text: 'done' }]);
-      const router = new Router({ gateway: new Gateway({ baseURL: sim.url, apiKey: sim.apiKey }), config: () => config('agent'), health: new Health() });
+      const router = new Router({ gateway: new Gateway({ baseURL: sim.url, apiKey: sim.apiKey }), config: () => chainConfig('agent', []), health: new Health() });
       const t0 = performance.now();
-      for await (const _ of runToolLoop(router, { task: 'general_qa', messages: [{ role: 'user', content: 'read a.ts' }] }, host, new AbortController().signal, { maxSteps: STEPS + 1 })) {
+      for await (const _ of runToolLoop(router, { task: 'code_review', messages: [{ role: 'user', content: 'read a.ts' }] }, host, new AbortController().signal, { maxSteps: STEPS + 1 })) {
         /* drain */
       }
       const loopMs = performance.now() - t0;

@@ -18,7 +18,7 @@ import { AnswerCost, type AnswerUsage, type Pricing } from '../core/usage/ledger
 import { Disposable } from './lifecycle';
 import type { Log } from './log';
 import type { Decision, Proposal } from './proposals';
-import { filesExclude, git, linkRefusal, readToolSettings } from './tools';
+import { filesExclude, git, linkChecker, readToolSettings } from './tools';
 import { removeSecrets } from '../core/secrets';
 
 const MAX_FILE_BYTES = 512 * 1024;
@@ -89,9 +89,10 @@ export class BatchWork extends Disposable {
       }
       // What the tools may not read, a review may not send: excluded files, and links out of the folder or to them.
       const exclude = new ExcludeMatcher([...readToolSettings().exclude, ...filesExclude(folder)]);
+      const linkRefusal = linkChecker(folder, exclude);
       for (const c of changed.files) {
         if (exclude.match(c.rel)) continue;
-        const refused = await linkRefusal(vscode.Uri.joinPath(folder.uri, c.rel), c.rel, folder, exclude);
+        const refused = await linkRefusal(vscode.Uri.joinPath(folder.uri, c.rel), c.rel);
         if (refused) this.deps.log.info(`review changed files: skipped ${refused}`);
         else files.push({ folder, ...c });
       }
@@ -152,12 +153,12 @@ export class BatchWork extends Disposable {
     const uri = vscode.Uri.joinPath(folder.uri, rel);
     const stat = await vscode.workspace.fs.stat(uri);
     if (stat.size > MAX_FILE_BYTES) throw new BatchError(`${rel} is too large to review (${Math.round(stat.size / 1024)} KB)`);
-    const open = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
-    const text = open ? open.getText() : new TextDecoder('utf-8').decode(await vscode.workspace.fs.readFile(uri));
-    if (text.includes('\0')) throw new BatchError(`${rel} is a binary file`);
+    // One read gives the text (unsaved edits included, when the file is open) and the language.
+    const doc = await vscode.workspace.openTextDocument(uri).then(undefined, () => undefined);
+    const text = doc?.getText();
+    if (text === undefined || text.includes('\0')) throw new BatchError(`${rel} is a binary file or cannot be read as text`);
     const diff = untracked ? undefined : await git(folder.uri.fsPath, ['diff', 'HEAD', '--no-color', '--no-ext-diff', '--', rel], signal);
-    const languageId = open?.languageId ?? (await vscode.workspace.openTextDocument(uri)).languageId;
-    return { path: rel, languageId, text, diff: diff && 'stdout' in diff && diff.stdout.trim() ? diff.stdout : undefined };
+    return { path: rel, languageId: doc!.languageId, text, diff: diff && 'stdout' in diff && diff.stdout.trim() ? diff.stdout : undefined };
   }
 
   private quickFixes(doc: vscode.TextDocument, context: vscode.CodeActionContext): vscode.CodeAction[] {

@@ -73,7 +73,7 @@ export class Proposals extends Disposable implements vscode.TextDocumentContentP
     void vscode.commands.executeCommand('setContext', 'switchboard.proposalPending', true);
     const closed = options.notify
       ? vscode.window.tabGroups.onDidChangeTabs((e) => {
-          if (e.closed.some((t) => t.input instanceof vscode.TabInputTextDiff && t.input.modified.toString() === right.toString())) decide({ outcome: 'rejected', why: 'user' });
+          if (e.closed.some((t) => isDiffOf(t, right))) decide({ outcome: 'rejected', why: 'user' });
         })
       : undefined;
     try {
@@ -133,9 +133,12 @@ export class Proposals extends Disposable implements vscode.TextDocumentContentP
   }
 
   private async closeDiff(right: vscode.Uri): Promise<void> {
-    const tabs = vscode.window.tabGroups.all
-      .flatMap((g) => g.tabs)
-      .filter((t) => t.input instanceof vscode.TabInputTextDiff && t.input.modified.toString() === right.toString());
+    const tabs = vscode.window.tabGroups.all.flatMap((g) => g.tabs).filter((t) => isDiffOf(t, right));
     if (tabs.length) await vscode.window.tabGroups.close(tabs).then(undefined, () => undefined);
   }
+}
+
+/** Whether a tab is the diff of the proposal whose right side is `right`. */
+function isDiffOf(tab: vscode.Tab, right: vscode.Uri): boolean {
+  return tab.input instanceof vscode.TabInputTextDiff && tab.input.modified.toString() === right.toString();
 }

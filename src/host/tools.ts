@@ -175,12 +175,8 @@ export class EditorTools implements ToolHost {
     const excludedBy = rel ? this.matcher(folder).match(rel) : undefined;
     if (excludedBy) return { refused: `${rel} is excluded from tools (${excludedBy})` };
     const uri = rel ? vscode.Uri.joinPath(folder.uri, rel) : folder.uri;
-    const link = await this.linkRefusal(uri, rel, folder);
+    const link = await linkChecker(folder, this.matcher(folder))(uri, rel);
     return link ? { refused: link } : { uri, rel, folder };
-  }
-
-  private linkRefusal(uri: vscode.Uri, rel: string, folder: vscode.WorkspaceFolder): Promise<string | undefined> {
-    return linkRefusal(uri, rel, folder, this.matcher(folder));
   }
 
   private display(r: Resolved): string {
@@ -245,9 +241,10 @@ export class EditorTools implements ToolHost {
       for (const folder of vscode.workspace.workspaceFolders ?? []) {
         const uris = await vscode.workspace.findFiles(new vscode.RelativePattern(folder, checked.path || '**/*'), undefined, max + 200, source.token);
         const matcher = this.matcher(folder);
+        const linkRefusal = linkChecker(folder, matcher);
         for (const uri of uris) {
           const rel = path.posix.normalize(path.relative(folder.uri.fsPath, uri.fsPath).split(path.sep).join('/'));
-          if (rel.startsWith('..') || matcher.match(rel) || (await this.linkRefusal(uri, rel, folder))) continue;
+          if (rel.startsWith('..') || matcher.match(rel) || (await linkRefusal(uri, rel))) continue;
           out.push({ uri, rel, folder });
         }
       }
@@ -381,17 +378,23 @@ export class EditorTools implements ToolHost {
   }
 }
 
-/** A symbolic link may point anywhere: its real path must still be inside the folder, and not excluded. */
-export async function linkRefusal(uri: vscode.Uri, rel: string, folder: vscode.WorkspaceFolder, matcher: ExcludeMatcher): Promise<string | undefined> {
-  if (uri.scheme !== 'file') return undefined;
-  const root = await realpath(folder.uri.fsPath).catch(() => folder.uri.fsPath);
-  const real = await realpath(uri.fsPath).catch(() => undefined);
-  if (real === undefined) return undefined;
-  const inside = path.relative(root, real);
-  if (inside.startsWith('..') || path.isAbsolute(inside)) return `${rel} leads outside the workspace (a symbolic link)`;
-  const linkedTo = inside.split(path.sep).join('/');
-  const hit = linkedTo ? matcher.match(linkedTo) : undefined;
-  return hit ? `${rel} leads to an excluded file (${hit})` : undefined;
+/**
+ * A symbolic link may point anywhere: the check that a file's real path is still inside the folder, and
+ * not excluded. The folder's own real path is read once per checker, not once per file.
+ */
+export function linkChecker(folder: vscode.WorkspaceFolder, matcher: ExcludeMatcher): (uri: vscode.Uri, rel: string) => Promise<string | undefined> {
+  let root: Promise<string> | undefined;
+  return async (uri, rel) => {
+    if (uri.scheme !== 'file') return undefined;
+    root ??= realpath(folder.uri.fsPath).catch(() => folder.uri.fsPath);
+    const real = await realpath(uri.fsPath).catch(() => undefined);
+    if (real === undefined) return undefined;
+    const inside = path.relative(await root, real);
+    if (inside.startsWith('..') || path.isAbsolute(inside)) return `${rel} leads outside the workspace (a symbolic link)`;
+    const linkedTo = inside.split(path.sep).join('/');
+    const hit = linkedTo ? matcher.match(linkedTo) : undefined;
+    return hit ? `${rel} leads to an excluded file (${hit})` : undefined;
+  };
 }
 
 /** Runs git in a folder; the error says plainly what is wrong (no repository, no commit, no git). */
