@@ -6,7 +6,7 @@ import { startSimulator, type Simulator } from '../sim/server';
 import { parseReview, reviewPrompt } from '../src/core/batch/review';
 import { runBatch } from '../src/core/batch/run';
 import { Gateway } from '../src/core/gateway';
-import { Health } from '../src/core/health';
+import { Health } from '../src/core/resilience/health';
 import { Router } from '../src/core/router';
 import { systemPrompt } from '../src/core/tasks';
 import { chainConfig } from './core';

@@ -2,7 +2,7 @@
 import OpenAI from 'openai';
 import { startSimulator, type Simulator } from '../sim/server';
 import { Gateway } from '../src/core/gateway';
-import { Health } from '../src/core/health';
+import { Health } from '../src/core/resilience/health';
 import { DEFAULT_CONFIG, resolveSettings, type SwitchboardConfig } from '../src/core/routes';
 import { Router } from '../src/core/router';
 import { runScenarios, type ScenarioResult } from './scenarios';

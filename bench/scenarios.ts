@@ -2,7 +2,7 @@
 import type { ModelScript } from '../sim/scripts';
 import type { Simulator } from '../sim/server';
 import { Gateway } from '../src/core/gateway';
-import { Health } from '../src/core/health';
+import { Health } from '../src/core/resilience/health';
 import { resolveSettings } from '../src/core/routes';
 import { Router, type RouterEvent } from '../src/core/router';
 

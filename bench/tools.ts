@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import OpenAI from 'openai';
 import { startSimulator } from '../sim/server';
 import { Gateway } from '../src/core/gateway';
-import { Health } from '../src/core/health';
+import { Health } from '../src/core/resilience/health';
 import { Router } from '../src/core/router';
 import { runToolLoop, type ToolHost } from '../src/core/tools/loop';
 import { READ_ONLY_TOOLS } from '../src/core/tools/schemas';

@@ -1,6 +1,6 @@
 import { bundleEvaluationStarted } from './loadClock';
 import * as vscode from 'vscode';
-import { Health } from './core/health';
+import { Health } from './core/resilience/health';
 import { candidateChain } from './core/routes';
 import { Router } from './core/router';
 import { TASK_TYPES } from './core/tasks';

@@ -5,7 +5,8 @@
  */
 import { GatewayError, classify, isGatewayError, clip, type Classification, type FailureReason, type Fix } from './errors';
 import type { ChatGateway, StreamPart, ToolSchema, Usage } from './gateway';
-import { Health } from './health';
+import { Health } from './resilience/health';
+import { firstTokenDeadline, reorderDegraded, type Deadline } from './resilience/policies';
 import { candidateChain, type SwitchboardConfig } from './routes';
 import type { ComplexityEstimate } from './routing/complexity';
 import { applyCostMode } from './routing/costMode';
@@ -91,6 +92,8 @@ export interface RoutePlan {
   candidates: Candidate[];
   /** Why the first model is not the table's primary, when a cost mode chose it. */
   note?: string;
+  /** Models health moved behind the next candidate, one line each (`gpt-5 asked after claude-sonnet-4: slow (…)`). */
+  moved?: string[];
 }
 
 /**
@@ -133,9 +136,21 @@ export class Router {
     return minContext === 0 || (this.window(model) ?? 0) > minContext;
   }
 
-  /** The plan a request would run with, and why its first model was chosen. */
+  /**
+   * The plan a request would run with, and why its first model was chosen: the table's (or the cost
+   * mode's) order, with a clearly degraded model moved behind the next candidate. A model the user
+   * picked keeps its place.
+   */
   route(request: Pick<RouteRequest, 'task' | 'model' | 'complexity'>, config = this.options.config()): RoutePlan {
-    return planRoute(request.task, config, { pick: request.model, complexity: request.complexity, price: this.options.price });
+    const plan = planRoute(request.task, config, { pick: request.model, complexity: request.complexity, price: this.options.price });
+    if (request.model) return plan;
+    const { models, moved } = reorderDegraded(
+      plan.candidates.map((c) => c.model),
+      (m) => this.health.history(m),
+    );
+    if (moved.length === 0) return plan;
+    const byModel = new Map(plan.candidates.map((c) => [c.model, c]));
+    return { ...plan, candidates: models.map((m) => byModel.get(m)!), moved };
   }
 
   /** Runs a request to completion, failing over as needed; always ends with one `done` or `error` event. */
@@ -180,12 +195,15 @@ export class Router {
         yield { type: 'start', model: candidate.model, attempt: attempts.length + 1, task: request.task, continuing: text.length > 0 };
         // RULE: stream dies after partial text: the next model continues from where the text stopped.
         const messages = text ? continuationMessages(request.messages, text) : request.messages;
+        // A model with enough history gets a deadline learned from its own latency instead of the configured one.
+        const deadline = firstTokenDeadline(this.health.history(candidate.model), config.timeouts.firstTokenMs);
         const ticket = this.health.begin(candidate.model);
         const started = performance.now();
         let ttftMs: number | undefined;
         let finishReason: string | undefined;
+        let attemptTokens = 0;
         const controller = new AbortController();
-        const watchdog = new Watchdog(controller, config.timeouts.firstTokenMs, config.timeouts.idleMs);
+        const watchdog = new Watchdog(controller, deadline.ms, config.timeouts.idleMs);
         const onAbort = () => watchdog.cancel();
         signal.addEventListener('abort', onAbort, { once: true });
         let modelText = '';
@@ -205,6 +223,7 @@ export class Router {
             if (part.type === 'usage') {
               usage.promptTokens += part.usage.promptTokens;
               usage.completionTokens += part.usage.completionTokens;
+              attemptTokens += part.usage.completionTokens;
               yield { type: 'usage', model: candidate.model, usage: part.usage };
               continue;
             }
@@ -243,26 +262,26 @@ export class Router {
           // RULE: content filter: stop and show it; never route around a provider's safety filter.
           if (finishReason === 'content_filter') {
             const c = classify({ message: 'finish_reason content_filter', code: 'content_filter' });
-            ticket.success(ttftMs);
+            ticket.success(timing(started, ttftMs, attemptTokens, modelText));
             attempts.push(record(candidate.model, 'failed', c, started, ttftMs));
             yield { type: 'error', reason: c.reason, userText: c.userText, text, attempts };
             return;
           }
-          ticket.success(ttftMs);
+          ticket.success(timing(started, ttftMs, attemptTokens, modelText));
           attempts.push({ model: candidate.model, outcome: 'answered', summary: `answered (${finishReason})`, ttftMs, durationMs: elapsed(started) });
           yield { type: 'done', model: candidate.model, models: contributors, text, finishReason, cancelled: false, usage, attempts, toolCalls };
           return;
         } catch (err) {
           const why = watchdog.fired ?? (err instanceof AttemptAborted ? err.why : undefined);
           if (why === 'cancelled' || signal.aborted) {
-            ticket.success(ttftMs);
+            ticket.release();
             attempts.push({ model: candidate.model, outcome: 'cancelled', summary: 'stopped by the user', ttftMs, durationMs: elapsed(started) });
             yield cancelled(candidate.model);
             return;
           }
           const failure =
             why !== undefined
-              ? { message: why === 'stalled' ? `no data for ${config.timeouts.idleMs} ms` : `no answer within ${config.timeouts.firstTokenMs} ms`, transport: why }
+              ? { message: why === 'stalled' ? `no data for ${config.timeouts.idleMs} ms` : noAnswerWithin(deadline), transport: why }
               : isGatewayError(err)
                 ? err.failure
                 : { message: err instanceof Error ? err.message : String(err), transport: 'network' as const };
@@ -331,10 +350,10 @@ export class Router {
         if (!attempts.some((a) => a.model === c.model && a.outcome === 'skipped')) {
           const summary =
             why.why === 'cooling_down'
-              ? `skipped: rate-limited, cooling down for ${Math.ceil((why.untilMs - Date.now()) / 1000)} s`
+              ? `skipped: rate-limited, cooling down for ${Math.ceil(this.health.cooldownRemaining(c.model) / 1000)} s`
               : why.why === 'circuit_open'
                 ? 'skipped: failing repeatedly (circuit open)'
-                : `skipped: ${why.summary} earlier this session`;
+                : `skipped: ${why.summary}`;
           attempts.push({ model: c.model, outcome: 'skipped', reason: why.why, summary, durationMs: 0 });
         }
         if (why.why === 'circuit_open') knownDown.push(c);
@@ -393,6 +412,20 @@ class Watchdog {
 export function contextLimit(message: string): number | undefined {
   const m = /(?:maximum context length|context window|context length|max(?:imum)? (?:prompt|input) tokens?)\D{0,20}?(\d{4,8})/i.exec(message);
   return m ? Number(m[1]) : undefined;
+}
+
+/** `no answer within 2500 ms (2.5 × its usual p95 of 1000 ms)`. */
+function noAnswerWithin(deadline: Deadline): string {
+  return deadline.learned ? `no answer within ${deadline.ms} ms (learned from its p95 of ${deadline.p95Ms} ms)` : `no answer within ${deadline.ms} ms`;
+}
+
+/** What an answered attempt measured: time to first token, and output speed once there is enough to tell. */
+function timing(started: number, ttftMs: number | undefined, reportedTokens: number, text: string) {
+  if (ttftMs === undefined) return {};
+  const streamingS = (performance.now() - started - ttftMs) / 1000;
+  // Without a usage chunk, about four characters per token.
+  const tokens = reportedTokens || Math.round(text.length / 4);
+  return streamingS >= 0.2 && tokens >= 10 ? { ttftMs, tokensPerSecond: tokens / streamingS } : { ttftMs };
 }
 
 function record(model: string, outcome: AttemptRecord['outcome'], c: Classification, started: number, ttftMs?: number): AttemptRecord {

@@ -1,6 +1,6 @@
 import { calcPrice } from '@pydantic/genai-prices';
 import { Gateway } from '../../src/core/gateway';
-import { Health } from '../../src/core/health';
+import { Health } from '../../src/core/resilience/health';
 import { resolveSettings, type RawSettings, type SwitchboardConfig } from '../../src/core/routes';
 import { Router, type RouteRequest, type RouterEvent } from '../../src/core/router';
 import type { Simulator } from '../../sim/server';

@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import { startSimulator, type Simulator } from '../../sim/server';
 import { defaultText } from '../../sim/scripts';
 import { Gateway } from '../../src/core/gateway';
-import { Health } from '../../src/core/health';
+import { Health } from '../../src/core/resilience/health';
 import { Router } from '../../src/core/router';
 import { ask, collect, doneOf, errorOf, modelsAsked, routerFor, testConfig } from './helpers';
 
@@ -450,6 +450,56 @@ describe('router through the openai SDK and the simulator', function () {
       }
       assert.ok(performance.now() - started < 400);
       assert.equal(doneOf(events).cancelled, true);
+    });
+  });
+
+  describe('learning from its own requests', function () {
+    this.timeout(15_000);
+    /** Long configured timeout: only a learned deadline can make a silent model cheap. */
+    const patient = testConfig(
+      { routes: { code_review: { primary: 'gpt-5', fallbacks: ['claude-sonnet-4'] } }, globalFallbacks: [] },
+      { firstTokenMs: 8_000, idleMs: 2_000, rateLimitMaxWaitMs: 3000 },
+    );
+
+    it('records each answer’s time to first token and speed, and learns a deadline from them', async () => {
+      // 19 quick answers, then one paced answer long enough to measure its speed.
+      sim.setScript('gpt-5', [...Array(19).fill({ ttftMs: 30, words: 10 }), { ttftMs: 30, tokensPerSecond: 200, words: 60 }]);
+      const router = routerFor(sim, patient);
+      for (let i = 0; i < 20; i++) doneOf(await collect(router, ask()));
+      const row = router.health.rows().find((r) => r.model === 'gpt-5')!;
+      assert.equal(row.answered, 20);
+      assert.ok(row.ttftP50Ms! >= 30 && row.ttftP95Ms! < 1_000, `p50 ${row.ttftP50Ms} p95 ${row.ttftP95Ms}`);
+      assert.ok(row.tokensPerSecond! > 50 && row.tokensPerSecond! < 400, `tokens/s ${row.tokensPerSecond}`);
+
+      sim.setScript('gpt-5', { fault: { type: 'hang' } });
+      const started = performance.now();
+      const done = doneOf(await collect(router, ask()));
+      const took = performance.now() - started;
+      assert.equal(done.model, 'claude-sonnet-4');
+      assert.ok(took >= 1_900 && took < 3_500, `the silent model cost ${Math.round(took)} ms, not the configured 8 s`);
+      assert.match(done.attempts[0]!.summary, /sent nothing in time/);
+    });
+
+    it('asks a model that became slow after the next one, and says so in the plan', async () => {
+      const router = routerFor(sim, patient);
+      for (let i = 0; i < 20; i++) router.health.begin('gpt-5').success({ ttftMs: 300 });
+      for (let i = 0; i < 8; i++) router.health.begin('gpt-5').success({ ttftMs: 4_000 });
+      const plan = router.route({ task: 'code_review' });
+      assert.deepEqual(plan.candidates.map((c) => c.model), ['claude-sonnet-4', 'gpt-5']);
+      assert.deepEqual(plan.moved, ['gpt-5 asked after claude-sonnet-4: slow (first token 4.0 s, usually 300 ms)']);
+      assert.equal(doneOf(await collect(router, ask())).model, 'claude-sonnet-4');
+      assert.deepEqual(modelsAsked(sim), ['claude-sonnet-4']);
+      assert.deepEqual(router.route({ task: 'code_review', model: 'gpt-5' }).candidates[0]!.model, 'gpt-5', 'a model the user picked keeps its place');
+    });
+
+    it('does not count a stopped request for or against the model', async () => {
+      sim.setScript('gpt-5', { ttftMs: 2_000 });
+      const router = routerFor(sim, patient);
+      const controller = new AbortController();
+      setTimeout(() => controller.abort(), 100);
+      assert.equal(doneOf(await collect(router, ask(), controller.signal)).cancelled, true);
+      const row = router.health.rows().find((r) => r.model === 'gpt-5')!;
+      assert.deepEqual([row.answered, row.failed, row.samples], [0, 0, 0]);
     });
   });
 
