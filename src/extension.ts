@@ -15,6 +15,7 @@ import { ModelCatalog, type StoredCatalog } from './core/routing/catalog';
 import { BudgetGuard } from './host/budget';
 import { ModelPicker } from './host/modelPicker';
 import { UsageView } from './host/usageView';
+import { HealthView } from './host/healthView';
 import { CHAT_VIEW_ID, ChatView } from './host/chatView';
 import { Commands } from './host/commands';
 import { lazyGateway } from './host/lazyGateway';
@@ -42,9 +43,12 @@ export function activate(context: vscode.ExtensionContext): { activationMs: numb
   const started = performance.now();
   const log = new Log();
   const settings = new Settings(log);
-  const health = new Health();
-  /** A value kept in globalState: what the catalog and the usage ledger persist through. */
+  /** A value kept in globalState: what the catalog, the usage ledger and model health persist through. */
   const stored = <T>(key: string) => ({ read: () => context.globalState.get<unknown>(key), write: (value: T) => context.globalState.update(key, value) });
+  const health = new Health({ store: stored('switchboard.health.v1') });
+  const restoring = performance.now();
+  const restored = health.restore(settings.snapshot.connection.baseURL);
+  const restoreMs = performance.now() - restoring;
   const catalog = new ModelCatalog(stored<StoredCatalog | undefined>('switchboard.catalog.v1'));
   const prices = new PriceBook(
     () => loadPriceLibrary(context.extensionPath, log),
@@ -76,14 +80,15 @@ export function activate(context: vscode.ExtensionContext): { activationMs: numb
     if (identity !== undefined && identity !== next) {
       catalog.invalidate();
       if (checked && checked.key === key && checked.baseURL === baseURL) catalog.accept(baseURL, checked.entries);
+      // A new key or gateway makes earlier verdicts about models meaningless.
+      health.reset(baseURL);
+      log.info('model health reset: the key or the gateway changed');
     }
     identity = next;
     checked = undefined;
     router = key
       ? new Router({ gateway: gatewayFor(key), config: () => settings.snapshot.config, health, price: (m) => prices.blended(m), contextWindow: (m) => prices.contextWindow(m) })
       : undefined;
-    // A new key or gateway makes earlier verdicts about models meaningless.
-    health.reset();
   };
   void rebuild();
 
@@ -158,10 +163,19 @@ export function activate(context: vscode.ExtensionContext): { activationMs: numb
     },
     log,
   );
-  commands = new Commands(session, view, secrets, settings, log, picker, usageView, tools);
+  const healthView = new HealthView(context.extensionUri, health, () => ({
+    gateway: settings.snapshot.connection.baseURL,
+    firstTokenMs: settings.snapshot.config.timeouts.firstTokenMs,
+  }));
+  commands = new Commands(session, view, secrets, settings, log, picker, { usage: usageView, health: healthView }, tools, {
+    plan: (task) => router?.route({ task }),
+    skipReason: (model) => health.skipReason(model),
+    resetHealth: () => health.reset(),
+  });
 
   context.subscriptions.push(
     log,
+    health,
     settings,
     secrets,
     session,
@@ -171,6 +185,7 @@ export function activate(context: vscode.ExtensionContext): { activationMs: numb
     view,
     commands,
     usageView,
+    healthView,
     vscode.window.registerWebviewViewProvider(CHAT_VIEW_ID, view),
     secrets.onDidChange(async () => {
       await rebuild();
@@ -191,7 +206,7 @@ export function activate(context: vscode.ExtensionContext): { activationMs: numb
   const activateMs = performance.now() - started;
   const activationMs = loadMs + activateMs;
   log.info(
-    `activated in ${activationMs.toFixed(1)} ms (evaluating the bundle ${loadMs.toFixed(1)} ms, activate() ${activateMs.toFixed(1)} ms); gateway ${settings.snapshot.connection.baseURL}`,
+    `activated in ${activationMs.toFixed(1)} ms (evaluating the bundle ${loadMs.toFixed(1)} ms, activate() ${activateMs.toFixed(1)} ms); gateway ${settings.snapshot.connection.baseURL}; health of ${restored} model${restored === 1 ? '' : 's'} restored in ${restoreMs.toFixed(2)} ms`,
   );
   if (context.extensionMode !== vscode.ExtensionMode.Test) return { activationMs };
   return {

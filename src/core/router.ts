@@ -348,13 +348,7 @@ export class Router {
       if (!why) healthy.push(c);
       else {
         if (!attempts.some((a) => a.model === c.model && a.outcome === 'skipped')) {
-          const summary =
-            why.why === 'cooling_down'
-              ? `skipped: rate-limited, cooling down for ${Math.ceil(this.health.cooldownRemaining(c.model) / 1000)} s`
-              : why.why === 'circuit_open'
-                ? 'skipped: failing repeatedly (circuit open)'
-                : `skipped: ${why.summary}`;
-          attempts.push({ model: c.model, outcome: 'skipped', reason: why.why, summary, durationMs: 0 });
+          attempts.push({ model: c.model, outcome: 'skipped', reason: why.why, summary: `skipped: ${this.health.skipReason(c.model)}`, durationMs: 0 });
         }
         if (why.why === 'circuit_open') knownDown.push(c);
       }

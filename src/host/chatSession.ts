@@ -353,7 +353,7 @@ export class ChatSession extends Disposable {
     this.running = { id: answer.id, controller };
     this.busyChanged.fire({ busy: true });
     this.posted.fire({ type: 'busy', busy: true });
-    this.log.info(`[${answer.id}] ${task} (${complexity.level}: ${complexity.reasons.join(', ') || 'nothing notable'}) → ${route.candidates.map((c) => c.model).join(' → ')}${route.note ? ` [${route.note}]` : ''}`);
+    this.log.info(`[${answer.id}] ${task} (${complexity.level}: ${complexity.reasons.join(', ') || 'nothing notable'}) → ${route.candidates.map((c) => c.model).join(' → ')}${route.note ? ` [${route.note}]` : ''}${route.moved?.length ? ` [health: ${route.moved.join('; ')}]` : ''}`);
     const tally: Tally = { prompt, cost: new AnswerCost(this.meter), reasoningMark: 0, steps: new Map() };
     const request = { task, messages: prompt, model: options.model, complexity };
     try {

@@ -11,6 +11,9 @@ import type { Log } from './log';
 import type { ModelPicker } from './modelPicker';
 import type { Secrets } from './secrets';
 import type { UsageView } from './usageView';
+import type { HealthView } from './healthView';
+import type { RoutePlan } from '../core/router';
+import type { TaskType } from '../core/tasks';
 import type { LazyTools } from './lazyTools';
 import type { Settings } from './settings';
 
@@ -27,8 +30,10 @@ export class Commands extends Disposable {
     private readonly settings: Settings,
     private readonly log: Log,
     private readonly picker: ModelPicker,
-    private readonly usage: UsageView,
+    private readonly panels: { usage: UsageView; health: HealthView },
     private readonly tools: Pick<LazyTools, 'reviewChangedFiles' | 'translateComments'>,
+    /** What the router would do now (health-aware), and forgetting what it learned. */
+    private readonly routing: { plan(task: TaskType): RoutePlan | undefined; skipReason(model: string): string | undefined; resetHealth(): void },
   ) {
     super();
     this._register(
@@ -59,7 +64,9 @@ export class Commands extends Disposable {
     register('switchboard.showRoutingTable', () => this.showRoutingTable());
     register('switchboard.showLog', () => this.log.channel.show(true));
     register('switchboard.pickModel', () => this.pickModel());
-    register('switchboard.showUsage', () => this.usage.show());
+    register('switchboard.showUsage', () => this.panels.usage.show());
+    register('switchboard.showModelHealth', () => this.panels.health.show());
+    register('switchboard.resetModelHealth', () => this.resetHealth());
     register('switchboard.addSelectionToChat', () => this.addSelectionToChat());
     register('switchboard.attachToChat', () => this.attachToChat());
     register('switchboard.reviewChangedFiles', () => this.tools.reviewChangedFiles());
@@ -299,6 +306,37 @@ export class Commands extends Disposable {
     else await vscode.commands.executeCommand('workbench.action.openSettings', '@ext:switchboard-dev.switchboard');
   }
 
+  private resetHealth(): void {
+    this.routing.resetHealth();
+    this.log.info('model health reset by the user');
+    void vscode.window.showInformationMessage('Switchboard: model health reset. Every model is asked in table order again, with the configured deadlines.');
+  }
+
+  /** The routing table's "right now" section: models health skips or moves, per task. */
+  private healthNow(): string {
+    const lines: string[] = [];
+    const skipped = new Set<string>();
+    for (const t of TASK_TYPES) {
+      const plan = this.routing.plan(t);
+      if (!plan) return '';
+      for (const m of plan.moved ?? []) lines.push(`- ${t}: ${m}`);
+      for (const c of plan.candidates) {
+        const why = skipped.has(c.model) ? undefined : this.routing.skipReason(c.model);
+        if (why) {
+          skipped.add(c.model);
+          lines.push(`- \`${c.model}\` is skipped: ${why}`);
+        }
+      }
+    }
+    return [
+      '## Right now (model health)',
+      '',
+      lines.length ? lines.join('\n') : 'Every model is asked in table order.',
+      '',
+      '_Switchboard: Show Model Health_ has the details; _Reset Model Health_ forgets them._',
+    ].join('\n');
+  }
+
   private async showRoutingTable(): Promise<void> {
     const snap = this.settings.snapshot;
     const { config, sources } = snap;
@@ -332,6 +370,8 @@ export class Commands extends Disposable {
       `Cost mode: **${config.costMode}** ${src('switchboard.costMode')} (quality: the table as configured; balanced: simple work on the economy tier, moderate work off the premium tier; economy: all but complex work on the economy tier)`,
       '',
       tiers,
+      '',
+      this.healthNow(),
       '',
       snap.problems.length ? `## Problems (defaults used instead)\n\n${snap.problems.map((p) => `- \`${p.key}\`: ${p.message}`).join('\n')}` : '',
       '',

@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import { UsageLedger, localDay } from '../../src/core/usage/ledger';
 import { CHART_DAYS, chartDays, usageHtml } from '../../src/host/usageHtml';
 
-const page = { cspSource: 'https://file+.vscode-resource.vscode-cdn.net', styleUri: 'https://file+.vscode-resource.vscode-cdn.net/media/usage.css' };
+const page = { cspSource: 'https://file+.vscode-resource.vscode-cdn.net', styleUri: 'https://file+.vscode-resource.vscode-cdn.net/media/panel.css' };
 
 function ledgerWith(now: Date) {
   let rows: unknown = [];

@@ -17,6 +17,13 @@ export type Unavailable =
   | { why: 'circuit_open'; untilMs: number }
   | { why: 'unsupported'; summary: string };
 
+/** `rate-limited, cooling down for 12 s`, `failing repeatedly (circuit open)`, `not offered by this gateway (…)`. */
+export function describeUnavailable(why: Unavailable, now: number): string {
+  if (why.why === 'cooling_down') return `rate-limited, cooling down for ${Math.ceil((why.untilMs - now) / 1000)} s`;
+  if (why.why === 'circuit_open') return 'failing repeatedly (circuit open)';
+  return why.summary;
+}
+
 /** What one answered attempt measured. */
 export interface AnswerTiming {
   ttftMs?: number;
@@ -162,7 +169,7 @@ export class Health {
   reset(gateway = this.gateway): void {
     this.gateway = gateway;
     this.models.clear();
-    this.changed();
+    this.flush();
   }
 
   /** Called (at most once per save delay) after health changed. */
@@ -266,6 +273,12 @@ export class Health {
       wait = h.backoffMs;
     }
     h.cooldownUntil = Math.max(h.cooldownUntil ?? 0, this.now() + wait);
+  }
+
+  /** Why a model is skipped now, in words, or undefined when it is not. */
+  skipReason(model: string): string | undefined {
+    const why = this.unavailable(model);
+    return why ? describeUnavailable(why, this.now()) : undefined;
   }
 
   /** Milliseconds until the model's rate-limit cooldown ends (0 when it is not cooling down). */
