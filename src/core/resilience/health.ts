@@ -8,7 +8,7 @@
  * restored across reloads, and tested with an injected clock, and cockatiel's reads Date.now and keeps
  * its open time private.
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import type { Classification, FailureReason } from '../errors';
 import { HISTORY_WINDOW, OUTCOME_WINDOW, degradation, quantile, type Degradation, type LatencyHistory } from './policies';
 
@@ -104,21 +104,23 @@ export const NOT_OFFERED_MS = 24 * 3600_000;
 export const MAX_OPEN_MS = 10 * 60_000;
 
 const MAX_MODELS = 200;
-const TIMESTAMP = z.number().finite().nonnegative();
+const nonNegative = () => z.number().check(z.nonnegative());
+const count = () => z.int().check(z.nonnegative());
+const TIMESTAMP = nonNegative();
 const RECORD = z.object({
-  ttft: z.array(z.number().finite().nonnegative()).max(HISTORY_WINDOW),
-  outcomes: z.array(z.boolean()).max(OUTCOME_WINDOW),
-  tps: z.array(z.number().finite().nonnegative()).max(HISTORY_WINDOW),
-  answered: z.number().int().nonnegative(),
-  failed: z.number().int().nonnegative(),
-  errors: z.record(z.string(), z.number().int().nonnegative()),
-  lastError: z.object({ summary: z.string().max(300), at: TIMESTAMP }).optional(),
-  consecutiveFailures: z.number().int().nonnegative(),
-  circuit: z.object({ openedAt: TIMESTAMP, openMs: z.number().positive().max(MAX_OPEN_MS) }).optional(),
-  cooldownUntil: TIMESTAMP.optional(),
-  backoffMs: z.number().positive().optional(),
-  notOffered: z.object({ summary: z.string().max(300), at: TIMESTAMP }).optional(),
-  hedges: z.object({ won: z.number().int().nonnegative(), lost: z.number().int().nonnegative() }),
+  ttft: z.array(nonNegative()).check(z.maxLength(HISTORY_WINDOW)),
+  outcomes: z.array(z.boolean()).check(z.maxLength(OUTCOME_WINDOW)),
+  tps: z.array(nonNegative()).check(z.maxLength(HISTORY_WINDOW)),
+  answered: count(),
+  failed: count(),
+  errors: z.record(z.string(), count()),
+  lastError: z.optional(z.object({ summary: z.string().check(z.maxLength(300)), at: TIMESTAMP })),
+  consecutiveFailures: count(),
+  circuit: z.optional(z.object({ openedAt: TIMESTAMP, openMs: z.number().check(z.positive(), z.lte(MAX_OPEN_MS)) })),
+  cooldownUntil: z.optional(TIMESTAMP),
+  backoffMs: z.optional(z.number().check(z.positive())),
+  notOffered: z.optional(z.object({ summary: z.string().check(z.maxLength(300)), at: TIMESTAMP })),
+  hedges: z.object({ won: count(), lost: count() }),
   updatedAt: TIMESTAMP,
 });
 const SAVED = z.object({ v: z.literal(1), gateway: z.string(), models: z.record(z.string(), z.unknown()) });
