@@ -56,6 +56,15 @@ export function stateText(row: ModelHealthRow, now: number): { text: string; lev
   }
 }
 
+/** `just now`, `4 min ago`, `3 h ago`, `2 days ago`. */
+function ago(at: number, now: number): string {
+  const min = Math.floor((now - at) / 60_000);
+  if (min < 1) return 'just now';
+  if (min < 60) return `${min} min ago`;
+  if (min < 48 * 60) return `${Math.floor(min / 60)} h ago`;
+  return `${Math.floor(min / 1440)} days ago`;
+}
+
 function errors(row: ModelHealthRow): string {
   const kinds = Object.entries(row.errors).filter(([, n]) => (n ?? 0) > 0);
   return kinds.length ? kinds.map(([k, n]) => `${k.replace(/_/g, ' ')} ${n}`).join(', ') : '–';
@@ -65,7 +74,7 @@ function modelRow(row: ModelHealthRow, data: HealthPageData): string {
   const state = stateText(row, data.now);
   const deadline = data.deadline(row.model);
   const deadlineText = `${duration(deadline.ms)}${deadline.learned ? ' (learned)' : ''}`;
-  const lastError = row.lastError ? `${row.lastError.summary}, ${new Date(row.lastError.at).toLocaleString()}` : '–';
+  const lastError = row.lastError ? `${esc(row.lastError.summary)} <span class="when" title="${esc(new Date(row.lastError.at).toLocaleString())}">${esc(ago(row.lastError.at, data.now))}</span>` : '–';
   const cells: Array<[string, string, string?]> = [
     ['state', `<span class="state ${state.level}">${esc(state.text)}</span>`, 'text'],
     ['ttft-p50', duration(row.ttftP50Ms)],
@@ -74,7 +83,7 @@ function modelRow(row: ModelHealthRow, data: HealthPageData): string {
     ['deadline', esc(deadlineText)],
     ['requests', String(row.answered + row.failed)],
     ['errors', esc(errors(row)), 'text'],
-    ['last-error', esc(lastError), 'text'],
+    ['last-error', lastError, 'text'],
     ['hedges', `${row.hedges.won} / ${row.hedges.lost}`],
   ];
   return `<tr data-testid="health-row" data-model="${esc(row.model)}" data-state="${row.state}">
@@ -86,15 +95,15 @@ export function healthHtml(data: HealthPageData, page: HealthPage): string {
   const order = { down: 0, warn: 1, ok: 2 } as const;
   const rows = [...data.rows].sort((a, b) => order[stateText(a, data.now).level] - order[stateText(b, data.now).level] || a.model.localeCompare(b.model));
   const table = rows.length
-    ? `<table data-testid="health-table">
+    ? `<div class="scroll"><table data-testid="health-table">
 <caption>Per model on this gateway, learned from the requests Switchboard made</caption>
 <thead><tr><th scope="col">Model</th><th scope="col" class="text">State</th><th scope="col" title="time to first token, median">First token p50</th><th scope="col">p95</th><th scope="col">Tokens/s</th><th scope="col" title="how long the model may take to start answering before the next one is asked">Deadline</th><th scope="col">Requests</th><th scope="col" class="text">Errors</th><th scope="col" class="text">Last error</th><th scope="col" title="hedged requests this model won / lost">Hedges won / lost</th></tr></thead>
 <tbody>
 ${rows.map((r) => modelRow(r, data)).join('\n')}
 </tbody>
-</table>`
+</table></div>`
     : '<p class="empty" data-testid="health-empty">No model has been asked on this gateway yet. Health appears here after the first request.</p>';
-  const body = `<main>
+  const body = `<main class="wide">
 <h1>Switchboard model health</h1>
 <p class="note">Gateway <code>${esc(data.gateway)}</code>. A model that is down is skipped, a slow or failing one is asked after the next model of its chain, and a model with ${MIN_SAMPLES_FOR_DEADLINE} answers gets a first-token deadline learned from its own latency. Health is kept on this machine for a week and reset when the key or the gateway changes.</p>
 <p class="actions"><a href="command:${RESET_COMMAND}" data-testid="health-reset" title="Forget what Switchboard learned about every model">Reset model health</a></p>

@@ -632,6 +632,68 @@ describe('Switchboard end to end (code-server + Chromium)', function () {
     chat = await wb.openChat();
   });
 
+  it('23. a model known to be down is still skipped after a reload, and Show Model Health says so; Reset forgets it', async () => {
+    await ensureKey();
+    // General questions: gpt-5-mini → deepseek-v4, then the global chain (gpt-5 first).
+    sim.setScript('gpt-5-mini', { fault: { type: 'status', status: 500, body: { error: { message: 'upstream failed', type: 'server_error' } } } });
+    sim.setScript('deepseek-v4', { fault: { type: 'status', status: 404, body: { error: { message: 'The model `deepseek-v4` does not exist', code: 'model_not_found' } } } });
+    const readHealth = async () => {
+      const frame = await wb.healthFrame();
+      return frame.$$eval('[data-testid=health-row]', (rows: any[]) =>
+        Object.fromEntries(rows.map((r) => [r.dataset.model, { state: r.dataset.state, text: r.querySelector('[data-col=state]')?.textContent, requests: r.querySelector('[data-col=requests]')?.textContent }])),
+      );
+    };
+    try {
+      // Start from nothing learned, whatever earlier tests taught it.
+      await wb.palette('Switchboard: Reset Model Health');
+      await wb.waitForNotification(/model health reset/);
+      for (const q of ['What is a closure?', 'What is the difference between TCP and UDP?', 'What is a closure in JavaScript?']) {
+        const answer = await ask(q);
+        assert.equal(answer.model, 'gpt-5', `${q} is answered by the next healthy model`);
+      }
+      assert.deepEqual(
+        chatRequests(sim).map((r) => r.model),
+        ['gpt-5-mini', 'deepseek-v4', 'gpt-5', 'gpt-5-mini', 'gpt-5', 'gpt-5-mini', 'gpt-5'],
+        'deepseek-v4 is asked once (not offered), gpt-5-mini until its third failure opens its circuit',
+      );
+      // Health is saved a second after it changes; then reload (the circuit stays open for 30 s).
+      await new Promise((r) => setTimeout(r, 1_500));
+      const reloadStarted = Date.now();
+      await wb.reload();
+      console.log(`      (reload took ${((Date.now() - reloadStarted) / 1000).toFixed(1)} s)`);
+      chat = await wb.openChat();
+      sim.reset();
+      const after = await ask('What is a closure?');
+      assert.equal(after.model, 'gpt-5');
+      assert.deepEqual(chatRequests(sim).map((r) => r.model), ['gpt-5'], 'after the reload neither known-down model is asked');
+
+      await wb.palette('Switchboard: Show Model Health');
+      const rows = await until('the health table', async () => {
+        const r = await readHealth().catch(() => ({}));
+        return Object.keys(r).length >= 3 ? r : undefined;
+      }, 20_000);
+      assert.equal(rows['gpt-5-mini']?.state, 'circuit_open');
+      assert.match(rows['gpt-5-mini']!.text!, /circuit open: skipped, tested again in \d+ s/);
+      assert.equal(rows['gpt-5-mini']!.requests, '3');
+      assert.equal(rows['deepseek-v4']?.state, 'not_offered');
+      assert.equal(rows['gpt-5']?.state, 'ok');
+      assert.equal(rows['gpt-5']!.requests, '4');
+      await wb.screenshot('model health panel', 'window');
+
+      // The panel's Reset link runs Reset Model Health: the table empties and both models are asked again.
+      await (await wb.healthFrame()).locator('[data-testid=health-reset]').click();
+      await wb.waitForNotification(/model health reset/);
+      await until('the table to empty', async () => (await (await wb.healthFrame()).locator('[data-testid=health-empty]').count()) === 1, 10_000);
+      await wb.palette('View: Close Editor').catch(() => undefined);
+      sim.reset();
+      chat = await wb.openChat();
+      assert.equal((await ask('What is the difference between TCP and UDP?')).model, 'gpt-5-mini');
+    } finally {
+      await wb.palette('Switchboard: Reset Model Health').catch(() => undefined);
+      chat = await wb.openChat();
+    }
+  });
+
   it('18. a question makes the model read a workspace file and answer from it, tool steps and Thinking shown; .env and a path outside are refused; all of it survives a reload', async () => {
     await ensureKey();
     // Whichever model Auto routing picks: step 1 reads review.ts and tries .env, step 2 answers from the results.

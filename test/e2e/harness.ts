@@ -411,6 +411,11 @@ export class Workbench {
     return this.frameWith('the usage panel', '[data-testid=usage-today]', ms);
   }
 
+  /** The frame of the Switchboard Model Health panel (Switchboard: Show Model Health, or restored after a reload). */
+  async healthFrame(ms = 20_000): Promise<Frame> {
+    return this.frameWith('the model health panel', '[data-testid=health-reset]', ms);
+  }
+
   /** The rows the open quick pick shows, in order: each one's label and all its text (separators excluded). */
   async quickPickRows(): Promise<Array<{ label: string; text: string }>> {
     return this.page.locator('.quick-input-widget .quick-input-list .monaco-list-row').evaluateAll((els: any[]) =>

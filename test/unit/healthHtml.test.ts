@@ -44,7 +44,7 @@ describe('the model health page (Switchboard: Show Model Health)', () => {
     const gpt = row(html, 'gpt-5');
     assert.deepEqual([gpt['data-state'], gpt.state], ['circuit_open', 'circuit open: skipped, tested again in 25 s']);
     assert.equal(gpt.errors, 'server error 1, first token timeout 1');
-    assert.match(gpt['last-error']!, /^sent nothing in time, /);
+    assert.equal(gpt['last-error'], 'sent nothing in time just now');
     assert.equal(gpt.deadline, '15 s', 'no history: the configured deadline');
     assert.equal(gpt.hedges, '0 / 1');
     assert.equal(row(html, 'deepseek-v4').state, 'rate-limited, cooling down (15 s left)');
