@@ -17,7 +17,7 @@ export function chainConfig(primary: string, fallbacks: string[], timeouts?: Par
 }
 
 /** Time to first token through the router, in ms. */
-async function routerTtft(router: Router): Promise<number> {
+export async function routerTtft(router: Router): Promise<number> {
   const t0 = performance.now();
   let ttft = NaN;
   for await (const e of router.run({ task: 'code_review', messages }, new AbortController().signal)) {

@@ -9,6 +9,7 @@ import { measureHost } from './host';
 import { measureRender } from './render';
 import { measureTools } from './tools';
 import { measureBatch } from './batch';
+import { measureHealth } from './health';
 
 const root = join(__dirname, '..');
 const kb = (file: string) => Math.round((statSync(join(root, file)).size / 1024) * 10) / 10;
@@ -81,6 +82,17 @@ async function main() {
     results.batch_serial_s = b.batch_serial_s;
     results.batch_c4_s = b.batch_c4_s;
     results.batch_max_in_flight = b.batch_max_in_flight;
+  }
+
+  if (want('health')) {
+    const h = await measureHealth((l) => console.log(`  ${l}`));
+    add('silent_model_failover_learned_s', h.silent_model_failover_learned_s, '< 3 (was 15)', h.silent_model_failover_learned_s < 3);
+    add('unhealthy_primary_ttft_ratio', h.unhealthy_primary_ttft_ratio, '< 0.1', h.unhealthy_primary_ttft_ratio < 0.1);
+    add('health_restore_ms', h.health_restore_ms, '< 5', h.health_restore_ms < 5);
+    results.learned_deadline_ms = h.learned_deadline_ms;
+    results.unhealthy_with_ms = h.unhealthy_with_ms;
+    results.unhealthy_without_ms = h.unhealthy_without_ms;
+    results.health_restore_cold_ms = h.health_restore_cold_ms;
   }
 
   if (want('bundle')) {

@@ -408,7 +408,7 @@ export function contextLimit(message: string): number | undefined {
   return m ? Number(m[1]) : undefined;
 }
 
-/** `no answer within 2500 ms (2.5 × its usual p95 of 1000 ms)`. */
+/** `no answer within 2000 ms (learned from its p95 of 1000 ms)`. */
 function noAnswerWithin(deadline: Deadline): string {
   return deadline.learned ? `no answer within ${deadline.ms} ms (learned from its p95 of ${deadline.p95Ms} ms)` : `no answer within ${deadline.ms} ms`;
 }

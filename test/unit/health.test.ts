@@ -3,6 +3,7 @@ import { classify } from '../../src/core/errors';
 import { EXPIRY_MS, Health, NOT_OFFERED_MS, type HealthStore } from '../../src/core/resilience/health';
 import {
   DEADLINE_FLOOR_MS,
+  DEADLINE_P95_MULTIPLE,
   MIN_SAMPLES_FOR_DEADLINE,
   degradation,
   firstTokenDeadline,
@@ -48,11 +49,11 @@ describe('routing policies (pure, over what Health learned)', () => {
       assert.equal(firstTokenDeadline(history(Array(MIN_SAMPLES_FOR_DEADLINE - 1).fill(900)), 15_000).ms, 15_000);
     });
 
-    it('becomes 2.5 × the model’s own p95 once it has history, so a silent model costs seconds, not 15', () => {
+    it('becomes 2 × the model’s own p95 once it has history, so a silent model costs seconds, not 15', () => {
       const d = firstTokenDeadline(history(Array.from({ length: 30 }, (_, i) => 900 + i * 5)), 15_000);
       assert.equal(d.learned, true);
       assert.equal(d.p95Ms, Math.round(quantile(Array.from({ length: 30 }, (_, i) => 900 + i * 5), 0.95)!));
-      assert.equal(d.ms, Math.round(2.5 * quantile(Array.from({ length: 30 }, (_, i) => 900 + i * 5), 0.95)!));
+      assert.equal(d.ms, Math.round(DEADLINE_P95_MULTIPLE * quantile(Array.from({ length: 30 }, (_, i) => 900 + i * 5), 0.95)!));
       assert.ok(d.ms < 3_000);
     });
 
@@ -190,14 +191,14 @@ describe('model health that persists', () => {
     const store = memoryStore();
     const before = new Health({ now: clock.now, store, failuresToOpen: 1 });
     before.restore('https://gw.example/v1');
-    answered(before, 'claude-sonnet-4', 900, 25);
+    answered(before, 'claude-sonnet-4', 1_200, 25);
     before.begin('gpt-5').failure(serverError);
     before.dispose();
     clock.advance(5_000);
     const after = new Health({ now: clock.now, store });
     assert.equal(after.restore('https://gw.example/v1'), 2);
     assert.deepEqual(after.unavailable('gpt-5'), { why: 'circuit_open', untilMs: clock.now() + 25_000 });
-    assert.equal(firstTokenDeadline(after.history('claude-sonnet-4'), 15_000).ms, 2_250);
+    assert.equal(firstTokenDeadline(after.history('claude-sonnet-4'), 15_000).ms, 2_400);
     assert.deepEqual(after.rows().map((r) => r.model).sort(), ['claude-sonnet-4', 'gpt-5']);
   });
 

@@ -20,7 +20,7 @@ export const OUTCOME_WINDOW = 10;
 /** Answered requests a model needs before its deadline is learned from its own latency. */
 export const MIN_SAMPLES_FOR_DEADLINE = 20;
 /** The learned deadline is this multiple of the model's p95 time to first token … */
-export const DEADLINE_P95_MULTIPLE = 2.5;
+export const DEADLINE_P95_MULTIPLE = 2;
 /** … and never below this floor (a model that is usually instant may still take a moment). */
 export const DEADLINE_FLOOR_MS = 2_000;
 
