@@ -6,6 +6,7 @@
 import { GatewayError, classify, isGatewayError, clip, type Classification, type FailureReason, type Fix } from './errors';
 import type { ChatGateway, StreamPart, ToolSchema, Usage } from './gateway';
 import { Health } from './resilience/health';
+import { Attempt, AttemptAborted } from './resilience/attempt';
 import { firstTokenDeadline, reorderDegraded, type Deadline } from './resilience/policies';
 import { candidateChain, type SwitchboardConfig } from './routes';
 import type { ComplexityEstimate } from './routing/complexity';
@@ -112,12 +113,6 @@ export function planRoute(
   return { candidates: choice.models.map((model) => ({ model, maxTokens, temperature })), note: choice.note };
 }
 
-class AttemptAborted extends Error {
-  constructor(readonly why: 'first_token_timeout' | 'stalled' | 'cancelled') {
-    super(why);
-  }
-}
-
 export class Router {
   readonly health: Health;
   private readonly maxRateLimitWaits: number;
@@ -198,28 +193,28 @@ export class Router {
         // A model with enough history gets a deadline learned from its own latency instead of the configured one.
         const deadline = firstTokenDeadline(this.health.history(candidate.model), config.timeouts.firstTokenMs);
         const ticket = this.health.begin(candidate.model);
-        const started = performance.now();
-        let ttftMs: number | undefined;
+        const attempt = new Attempt(
+          candidate.model,
+          this.options.gateway,
+          {
+            model: candidate.model,
+            messages,
+            maxTokens: candidate.maxTokens,
+            temperature: candidate.temperature,
+            ...(request.tools?.length ? { tools: request.tools, toolChoice: request.toolChoice } : {}),
+          },
+          deadline.ms,
+          config.timeouts.idleMs,
+        );
+        const { started } = attempt;
         let finishReason: string | undefined;
         let attemptTokens = 0;
-        const controller = new AbortController();
-        const watchdog = new Watchdog(controller, deadline.ms, config.timeouts.idleMs);
-        const onAbort = () => watchdog.cancel();
+        const onAbort = () => attempt.cancel();
         signal.addEventListener('abort', onAbort, { once: true });
         let modelText = '';
         const calls = new ToolCallAssembler();
         try {
-          const parts = this.options.gateway.stream(
-            {
-              model: candidate.model,
-              messages,
-              maxTokens: candidate.maxTokens,
-              temperature: candidate.temperature,
-              ...(request.tools?.length ? { tools: request.tools, toolChoice: request.toolChoice } : {}),
-            },
-            controller.signal,
-          );
-          for await (const part of parts as AsyncIterable<StreamPart>) {
+          for await (const part of attempt.parts()) {
             if (part.type === 'usage') {
               usage.promptTokens += part.usage.promptTokens;
               usage.completionTokens += part.usage.completionTokens;
@@ -231,10 +226,6 @@ export class Router {
               finishReason = part.reason;
               continue;
             }
-            // RULE: no first token within the first-token timeout, or a stall between chunks: abort, next candidate.
-            watchdog.alive();
-            // Reasoning and tool-call deltas are first tokens too: the model is answering.
-            ttftMs ??= performance.now() - started;
             if (part.type === 'text') {
               if (!modelText) contributors.push(candidate.model);
               modelText += part.text;
@@ -246,7 +237,7 @@ export class Router {
               calls.add(part.deltas);
             }
           }
-          watchdog.throwIfFired();
+          const { ttftMs } = attempt;
           // RULE: a stream that ends without a finish_reason was cut: treat it like a dropped connection.
           if (!finishReason) {
             throw new GatewayError({
@@ -272,7 +263,8 @@ export class Router {
           yield { type: 'done', model: candidate.model, models: contributors, text, finishReason, cancelled: false, usage, attempts, toolCalls };
           return;
         } catch (err) {
-          const why = watchdog.fired ?? (err instanceof AttemptAborted ? err.why : undefined);
+          const { ttftMs } = attempt;
+          const why = attempt.fired ?? (err instanceof AttemptAborted ? err.why : undefined);
           if (why === 'cancelled' || signal.aborted) {
             ticket.release();
             attempts.push({ model: candidate.model, outcome: 'cancelled', summary: 'stopped by the user', ttftMs, durationMs: elapsed(started) });
@@ -307,7 +299,7 @@ export class Router {
           // (Health counts the first kind against the model's breaker and remembers the last two for the session).
           previous = { model: candidate.model, c };
         } finally {
-          watchdog.dispose();
+          attempt.dispose();
           signal.removeEventListener('abort', onAbort);
         }
       }
@@ -362,43 +354,6 @@ export class Router {
     if (waiting.length === 0 || waiting.some((ms) => ms === 0)) return undefined;
     const shortest = Math.min(...waiting);
     return shortest <= maxWaitMs ? shortest : undefined;
-  }
-}
-
-/** First-token and idle timers for one attempt; aborting the attempt's controller when either fires. */
-class Watchdog {
-  fired: 'first_token_timeout' | 'stalled' | 'cancelled' | undefined;
-  private timer: ReturnType<typeof setTimeout>;
-
-  constructor(
-    private readonly controller: AbortController,
-    firstTokenMs: number,
-    private readonly idleMs: number,
-  ) {
-    this.timer = setTimeout(() => this.fire('first_token_timeout'), firstTokenMs);
-  }
-
-  /** A content event arrived (keep-alive comments never reach here). */
-  alive(): void {
-    clearTimeout(this.timer);
-    this.timer = setTimeout(() => this.fire('stalled'), this.idleMs);
-  }
-
-  cancel(): void {
-    this.fire('cancelled');
-  }
-
-  throwIfFired(): void {
-    if (this.fired) throw new AttemptAborted(this.fired);
-  }
-
-  private fire(why: 'first_token_timeout' | 'stalled' | 'cancelled'): void {
-    this.fired ??= why;
-    this.controller.abort();
-  }
-
-  dispose(): void {
-    clearTimeout(this.timer);
   }
 }
 
