@@ -14,6 +14,9 @@ export const Fix = z.enum(['setApiKey', 'openSettings']);
 
 export const FailoverNote = z.object({ from: z.string(), to: z.string(), summary: z.string() });
 export type FailoverNote = z.infer<typeof FailoverNote>;
+/** A hedge race decided who answered: `winner` streamed first after `loser` was slow for `afterMs`. */
+export const HedgeNote = z.object({ winner: z.string(), loser: z.string(), afterMs: z.number() });
+export type HedgeNote = z.infer<typeof HedgeNote>;
 
 /** One tool call of an answer, as the chat shows it: what was asked, and a short account of the result. */
 export const ToolStep = z.object({
@@ -61,6 +64,7 @@ export const UiMessage = z.object({
   /** Assistant only: the tools the model called on the way to this answer, in order. */
   tools: z.optional(z.array(ToolStep)),
   failovers: z._default(z.array(FailoverNote), []),
+  hedge: z.optional(HedgeNote),
   /** A note such as "rate-limited, retrying in 3 s" while waiting. */
   notice: z.optional(z.string()),
   error: z.optional(z.object({ text: shortText, fix: z.optional(Fix) })),

@@ -20,7 +20,19 @@ export interface Timeouts {
   rateLimitMaxWaitMs: number;
 }
 
+export interface Hedging {
+  /** Whether interactive requests (chat, editor actions) may be hedged; batch work never is. */
+  enabled: boolean;
+  /** Where a model has no history yet: how long its first token may take before the next candidate also starts. */
+  afterMs: number;
+  /** The most extra requests hedging may add, as a share of the interactive requests of the last 10 minutes. */
+  maxExtraPercent: number;
+}
+
 export type RoutedAction = Exclude<EditorAction, 'chat'>;
+
+/** `pool:economy` names the pool `economy` wherever a model name is allowed. */
+export const POOL_PREFIX = 'pool:';
 
 export interface SwitchboardConfig {
   routes: Record<TaskType, Route>;
@@ -33,6 +45,9 @@ export interface SwitchboardConfig {
   tiers: TierTable;
   /** `switchboard.prices`: USD per million tokens (and a context window) by model, over the price library. */
   prices: Record<string, PriceOverride>;
+  hedging: Hedging;
+  /** `switchboard.pools`: named sets of models the user considers equivalent. */
+  pools: Record<string, string[]>;
 }
 
 const route = (primary: string, fallback: string, maxTokens: number, temperature: number): Route => ({
@@ -62,6 +77,8 @@ export const DEFAULT_GLOBAL_FALLBACKS = ['gpt-5', 'claude-opus-4', 'gemini-2.5-p
  */
 export const DEFAULT_TIMEOUTS: Timeouts = { firstTokenMs: 15_000, idleMs: 20_000, rateLimitMaxWaitMs: 30_000 };
 
+export const DEFAULT_HEDGING: Hedging = { enabled: true, afterMs: 3_000, maxExtraPercent: 10 };
+
 export const DEFAULT_CONFIG: SwitchboardConfig = {
   routes: DEFAULT_ROUTES,
   globalFallbacks: DEFAULT_GLOBAL_FALLBACKS,
@@ -71,9 +88,14 @@ export const DEFAULT_CONFIG: SwitchboardConfig = {
   costMode: 'quality',
   tiers: DEFAULT_TIERS,
   prices: {},
+  hedging: DEFAULT_HEDGING,
+  pools: {},
 };
 
-/** The ordered candidate chain for a task: its primary, its fallbacks, then the global chain, without duplicates. */
+/**
+ * The ordered candidate chain for a task: its primary, its fallbacks, then the global chain, without
+ * duplicates. A `pool:name` entry stays as it is; planRoute expands it into the pool's members.
+ */
 export function candidateChain(config: SwitchboardConfig, task: TaskType): string[] {
   const r = config.routes[task];
   return [...new Set([r.primary, ...r.fallbacks, ...config.globalFallbacks])];
@@ -114,6 +136,12 @@ const PRICE_LEAVES = {
   output: usd,
   contextWindow: z.int({ error: 'expected a whole number of tokens' }).check(z.gte(1, { error: 'expected at least 1 token' }), z.lte(100_000_000, { error: 'expected at most 100000000 tokens' })),
 } satisfies Record<keyof PriceOverride, z.ZodMiniType>;
+const HEDGING_LEAVES = {
+  enabled: z.boolean({ error: 'expected true or false' }),
+  afterMs: ms(100, 600_000),
+  maxExtraPercent: z.number({ error: 'expected a percentage from 0 to 100' }).check(z.gte(0, { error: 'expected a percentage from 0 to 100' }), z.lte(100, { error: 'expected a percentage from 0 to 100' })),
+} satisfies Record<keyof Hedging, z.ZodMiniType>;
+const POOL_NAME = /^[\w.-]{1,60}$/;
 const costMode = z.enum(COST_MODES, { error: `expected one of ${COST_MODES.join(', ')}` });
 const language = z.string({ error: 'expected a language name such as English' }).check(
   z.regex(/\S/, { error: 'expected a language name such as English' }),
@@ -130,6 +158,8 @@ export interface RawSettings {
   costMode?: unknown;
   tiers?: unknown;
   prices?: unknown;
+  hedging?: unknown;
+  pools?: unknown;
 }
 
 export type SettingSource = 'default' | 'user' | 'workspace' | 'workspaceFolder';
@@ -269,8 +299,56 @@ export function resolveSettings(layers: Array<{ source: SettingSource; values: R
         config.timeouts[f] = n;
       });
     });
+    section('switchboard.hedging', values.hedging, (field, v) => {
+      const key = `switchboard.hedging.${field}`;
+      if (!(field in HEDGING_LEAVES)) {
+        problems.push({ key, message: `unknown field; expected ${Object.keys(HEDGING_LEAVES).join(', ')}` });
+        return;
+      }
+      const f = field as keyof Hedging;
+      leaf(key, HEDGING_LEAVES[f] as z.ZodMiniType<unknown>, v, source, (parsed) => {
+        (config.hedging as unknown as Record<string, unknown>)[f] = parsed;
+      });
+    });
+    section('switchboard.pools', values.pools, (name, v) => {
+      const key = `switchboard.pools.${name}`;
+      if (!POOL_NAME.test(name)) {
+        problems.push({ key, message: 'expected a pool name (letters, digits and . - _, at most 60)' });
+        return;
+      }
+      leaf(key, LEAVES.fallbacks, v, source, (models) => {
+        const nested = models.find((m) => m.startsWith(POOL_PREFIX));
+        if (nested) problems.push({ key, message: `a pool lists models, not other pools; got ${JSON.stringify(nested)}` });
+        else if (models.length === 0) problems.push({ key, message: 'expected at least one model' });
+        else config.pools[name] = [...new Set(models)];
+      });
+    });
   }
+  checkPoolReferences(config, problems);
   return { config, sources, problems };
+}
+
+/** A `pool:name` that no pool defines is reported where it is used and left out (a primary falls back to its default). */
+function checkPoolReferences(config: SwitchboardConfig, problems: SettingsProblem[]): void {
+  const known = (m: string) => !m.startsWith(POOL_PREFIX) || m.slice(POOL_PREFIX.length) in config.pools;
+  const message = (m: string) => {
+    const names = Object.keys(config.pools);
+    return `unknown pool ${JSON.stringify(m.slice(POOL_PREFIX.length))}; ${names.length ? `switchboard.pools defines ${names.join(', ')}` : 'define it in switchboard.pools'}`;
+  };
+  const list = (key: string, models: string[]): string[] => {
+    const bad = models.filter((m) => !known(m));
+    for (const m of bad) problems.push({ key, message: message(m) });
+    return bad.length ? models.filter(known) : models;
+  };
+  for (const task of TASK_TYPES) {
+    const r = config.routes[task];
+    if (!known(r.primary)) {
+      problems.push({ key: `switchboard.routes.${task}.primary`, message: message(r.primary) });
+      r.primary = DEFAULT_ROUTES[task].primary;
+    }
+    r.fallbacks = list(`switchboard.routes.${task}.fallbacks`, r.fallbacks);
+  }
+  config.globalFallbacks = list('switchboard.globalFallbacks', config.globalFallbacks);
 }
 
 function describe(value: unknown): string {

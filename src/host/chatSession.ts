@@ -286,7 +286,7 @@ export class ChatSession extends Disposable {
       return;
     }
     if (this.running) this.stop();
-    Object.assign(message, { text: '', state: 'streaming', failovers: [], error: undefined, notice: undefined, model: undefined, models: undefined, reasoning: undefined, tools: undefined });
+    Object.assign(message, { text: '', state: 'streaming', failovers: [], error: undefined, notice: undefined, model: undefined, models: undefined, hedge: undefined, reasoning: undefined, tools: undefined });
     this.update(message);
     await this.run(message, options);
   }
@@ -355,7 +355,8 @@ export class ChatSession extends Disposable {
     this.posted.fire({ type: 'busy', busy: true });
     this.log.info(`[${answer.id}] ${task} (${complexity.level}: ${complexity.reasons.join(', ') || 'nothing notable'}) → ${route.candidates.map((c) => c.model).join(' → ')}${route.note ? ` [${route.note}]` : ''}${route.moved?.length ? ` [health: ${route.moved.join('; ')}]` : ''}`);
     const tally: Tally = { prompt, cost: new AnswerCost(this.meter), reasoningMark: 0, steps: new Map() };
-    const request = { task, messages: prompt, model: options.model, complexity };
+    // Interactive work may be hedged; the plan is the one logged above (a pool's choice included).
+    const request = { task, messages: prompt, model: options.model, complexity, hedge: true, plan: route };
     try {
       const events = options.tools && this.toolLoop ? this.toolLoop(router, request, controller.signal) : router.run(request, controller.signal);
       for await (const event of events) {
@@ -409,8 +410,10 @@ export class ChatSession extends Disposable {
         return;
       case 'delta':
         answer.text += event.text;
-        if (answer.model !== event.model) {
+        if (answer.model !== event.model || answer.notice) {
           answer.model = event.model;
+          // A notice about getting an answer ("… is asked too") is over once the answer streams.
+          answer.notice = undefined;
           this.update(answer);
         } else {
           this.posted.fire({ type: 'delta', id: answer.id, text: event.text });
@@ -419,6 +422,11 @@ export class ChatSession extends Disposable {
         return;
       case 'failover':
         answer.failovers.push({ from: event.from, to: event.to, summary: event.summary });
+        this.update(answer);
+        return;
+      case 'hedge':
+        answer.notice = `${event.from} is slow to start; ${event.to} is asked too, and the first to answer wins.`;
+        this.log.info(`[${answer.id}] hedge: ${event.from} sent nothing for ${event.afterMs} ms; ${event.to} starts too`);
         this.update(answer);
         return;
       case 'waiting':
@@ -437,6 +445,7 @@ export class ChatSession extends Disposable {
           state: event.cancelled ? 'cancelled' : 'done',
           model: event.model,
           models: event.models.length > 1 ? event.models : undefined,
+          hedge: event.hedge,
           usage,
           cost,
           estimated: estimated || undefined,

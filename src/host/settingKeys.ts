@@ -14,6 +14,8 @@ export const SETTING_KEYS = [
   'costMode',
   'tiers',
   'prices',
+  'hedging',
+  'pools',
   'dailyBudget',
   'tools.enabled',
   'tools.exclude',

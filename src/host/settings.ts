@@ -44,7 +44,7 @@ export function checkBaseUrl(value: unknown): string | undefined {
   return `expected an https URL, got ${url.protocol}`;
 }
 
-const LAYERED = ['routes', 'globalFallbacks', 'actionTasks', 'translation.targetLanguage', 'timeouts.firstTokenMs', 'timeouts.idleMs', 'timeouts.rateLimitMaxWaitMs', 'costMode', 'tiers', 'prices'] as const;
+const LAYERED = ['routes', 'globalFallbacks', 'actionTasks', 'translation.targetLanguage', 'timeouts.firstTokenMs', 'timeouts.idleMs', 'timeouts.rateLimitMaxWaitMs', 'costMode', 'tiers', 'prices', 'hedging', 'pools'] as const;
 
 function setPath(target: Record<string, unknown>, path: string, value: unknown) {
   const parts = path.split('.');

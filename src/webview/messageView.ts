@@ -1,7 +1,7 @@
 /** One chat message in the DOM: its header, failover note, rendered text, status and actions. */
 import { TASK_LABELS, TASK_TYPES } from '../core/tasks';
 import { formatCost, formatCount } from '../core/usage/ledger';
-import type { FailoverNote, ToolStep, UiMessage } from '../protocol';
+import type { FailoverNote, HedgeNote, ToolStep, UiMessage } from '../protocol';
 import { actionButton, h } from './dom';
 import { IncrementalRenderer } from './render';
 
@@ -16,6 +16,13 @@ function joinNames(names: string[]): string {
 }
 
 /** "Answered by claude-sonnet-4 after gpt-5 failed" */
+/** `hedged`: the answer's model won a race against a slow one (the loser was stopped). */
+function hedgeBadge(hedge: HedgeNote): HTMLElement {
+  const after = hedge.afterMs < 1000 ? `${Math.round(hedge.afterMs)} ms` : `${(hedge.afterMs / 1000).toFixed(1)} s`;
+  const text = `Hedged: ${hedge.loser} sent nothing for ${after}, so ${hedge.winner} was asked too and answered first; ${hedge.loser} was stopped.`;
+  return h('span', { class: 'hedged', 'data-testid': 'hedged', 'data-winner': hedge.winner, 'data-loser': hedge.loser, title: text, 'aria-label': text }, `hedged · ${hedge.winner} won`);
+}
+
 export function failoverSummary(message: Pick<UiMessage, 'state' | 'model' | 'failovers'>): string {
   const failed = [...new Set(message.failovers.map((f) => f.from))];
   const to = message.model ?? message.failovers.at(-1)?.to ?? '';
@@ -202,7 +209,7 @@ export class MessageView {
 
   private renderChrome(): void {
     const m = this.message;
-    const key = JSON.stringify([m.state, m.model, m.models, m.task, m.taskReason, m.confidence, m.routeNote, m.usage, m.cost, m.estimated, m.failovers, m.notice, m.error, m.replaceable, m.tools]);
+    const key = JSON.stringify([m.state, m.model, m.models, m.task, m.taskReason, m.confidence, m.routeNote, m.usage, m.cost, m.estimated, m.failovers, m.hedge, m.notice, m.error, m.replaceable, m.tools]);
     if (key === this.chromeKey) return;
     this.chromeKey = key;
     if (m.role === 'user') return;
@@ -214,6 +221,7 @@ export class MessageView {
 
     const parts: (Node | string)[] = [h('span', { class: 'model-name' }, m.model ?? (isOpen(m.state) ? 'routing…' : 'Switchboard'))];
     if (m.failovers.length > 0) parts.push(h('span', { class: 'via' }, 'via failover'));
+    if (m.hedge) parts.push(hedgeBadge(m.hedge));
     if (m.task) {
       this.el.dataset.task = m.task;
       parts.push(h('span', { class: 'task' }, TASK_LABELS[m.task]));

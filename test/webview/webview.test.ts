@@ -171,6 +171,19 @@ describe('chat webview (Chromium)', function () {
       assert.equal(await note.locator('summary').textContent(), 'Answered by gemini-2.5-pro after gpt-5 and claude-sonnet-4 failed');
     });
 
+    it('says when an answer was hedged and which model won, in words a screen reader reads too', async () => {
+      await hostSend(page, {
+        type: 'snapshot',
+        state: state({ messages: [msg({ id: 'a1', role: 'assistant', text: 'Done.', model: 'claude-sonnet-4', hedge: { winner: 'claude-sonnet-4', loser: 'gpt-5', afterMs: 1250 } })] }),
+      });
+      const badge = message(page, 'a1').getByTestId('hedged');
+      assert.equal(await badge.textContent(), 'hedged · claude-sonnet-4 won');
+      assert.equal(await badge.getAttribute('aria-label'), 'Hedged: gpt-5 sent nothing for 1.3 s, so claude-sonnet-4 was asked too and answered first; gpt-5 was stopped.');
+      assert.equal(await message(page, 'a1').locator('.msg-header .via').count(), 0, 'a hedge is not a failover');
+      await hostSend(page, { type: 'update', message: msg({ id: 'a1', role: 'assistant', text: 'Done.', model: 'gpt-5' }) });
+      assert.equal(await message(page, 'a1').getByTestId('hedged').count(), 0);
+    });
+
     it('streams reasoning into a collapsed Thinking section above the answer, apart from its text', async () => {
       await hostSend(page, { type: 'snapshot', state: state({ messages: [msg({ id: 'a1', role: 'assistant', state: 'streaming' })] }) });
       const thinking = message(page, 'a1').getByTestId('thinking');

@@ -9,7 +9,7 @@
  * its open time private.
  */
 import type { Classification, FailureReason } from '../errors';
-import { HISTORY_WINDOW, OUTCOME_WINDOW, degradation, quantile, type Degradation, type LatencyHistory } from './policies';
+import { HEDGE_WINDOW_MS, HISTORY_WINDOW, OUTCOME_WINDOW, degradation, hedgeAllowed, quantile, type Degradation, type LatencyHistory } from './policies';
 
 export type Unavailable =
   | { why: 'cooling_down'; untilMs: number }
@@ -160,6 +160,11 @@ export class Health {
   private gateway = '';
   private saveTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly listeners = new Set<() => void>();
+  /** Hedgeable requests and hedges of this session (epoch ms), for the hedge budget. */
+  private readonly requestTimes: number[] = [];
+  private readonly hedgeTimes: number[] = [];
+  /** Attempts in flight per model (a pool sends the next request to a less busy member). */
+  private readonly inFlight = new Map<string, number>();
 
   constructor(private readonly options: HealthOptions = {}) {
     this.now = options.now ?? Date.now;
@@ -234,10 +239,12 @@ export class Health {
     const h = this.get(model);
     const testing = h.circuit !== undefined && !h.testing;
     if (testing) h.testing = true;
+    this.inFlight.set(model, this.outstanding(model) + 1);
     let done = false;
     const settle = (): boolean => {
       if (done) return false;
       done = true;
+      this.inFlight.set(model, this.outstanding(model) - 1);
       if (testing) h.testing = false;
       h.updatedAt = this.now();
       return true;
@@ -277,6 +284,26 @@ export class Health {
         settle();
       },
     };
+  }
+
+  /** An interactive request started: it counts toward the hedge budget. */
+  noteRequest(): void {
+    this.requestTimes.push(this.now());
+    prune(this.requestTimes, this.now() - HEDGE_WINDOW_MS);
+  }
+
+  /** Takes one hedge from the budget (`fraction` of the recent interactive requests), or says no. */
+  takeHedge(fraction: number): boolean {
+    const now = this.now();
+    prune(this.hedgeTimes, now - HEDGE_WINDOW_MS);
+    if (!hedgeAllowed(this.requestTimes, this.hedgeTimes, now, fraction)) return false;
+    this.hedgeTimes.push(now);
+    return true;
+  }
+
+  /** Attempts to this model that are in flight now. */
+  outstanding(model: string): number {
+    return this.inFlight.get(model) ?? 0;
   }
 
   /** A hedge race ended: the winner streamed first, the loser was aborted. */
@@ -375,6 +402,13 @@ export class Health {
   dispose(): void {
     if (this.saveTimer) this.flush();
   }
+}
+
+/** Drops the times at or before `since` (the list is oldest first). */
+function prune(times: number[], since: number): void {
+  let i = 0;
+  while (i < times.length && times[i]! <= since) i++;
+  if (i) times.splice(0, i);
 }
 
 function push<T>(list: T[], value: T, max: number): void {

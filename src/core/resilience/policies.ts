@@ -114,3 +114,70 @@ export function reorderDegraded(models: readonly string[], history: (model: stri
 function seconds(ms: number): string {
   return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`;
 }
+
+/** Hedging waits at least this multiple of the model's median first token (so noise is not hedged) … */
+export const HEDGE_P50_MULTIPLE = 1.5;
+/** … and at least this long. */
+export const HEDGE_FLOOR_MS = 250;
+
+/**
+ * How long to wait for a model's first token before the next candidate starts in parallel: its learned
+ * p95 (at least HEDGE_P50_MULTIPLE × its median and HEDGE_FLOOR_MS) once it has MIN_SAMPLES_FOR_DEADLINE
+ * answers, else the configured bound (`switchboard.hedging.afterMs`).
+ */
+export function hedgeDelay(history: LatencyHistory | undefined, configuredMs: number): { ms: number; learned: boolean } {
+  if (!history || history.ttft.length < MIN_SAMPLES_FOR_DEADLINE) return { ms: configuredMs, learned: false };
+  const p95 = quantile(history.ttft, 0.95)!;
+  const p50 = quantile(history.ttft, 0.5)!;
+  return { ms: Math.round(Math.max(p95, HEDGE_P50_MULTIPLE * p50, HEDGE_FLOOR_MS)), learned: true };
+}
+
+/** The window the hedge budget counts over. */
+export const HEDGE_WINDOW_MS = 10 * 60_000;
+
+/**
+ * The hedge budget: one more hedge is allowed while hedges (this one included) stay within `fraction`
+ * of the hedgeable requests made in the last HEDGE_WINDOW_MS. Times are epoch ms, oldest first.
+ */
+export function hedgeAllowed(requestTimes: readonly number[], hedgeTimes: readonly number[], now: number, fraction: number): boolean {
+  const since = now - HEDGE_WINDOW_MS;
+  const requests = requestTimes.filter((t) => t > since).length;
+  const hedges = hedgeTimes.filter((t) => t > since).length;
+  return hedges + 1 <= fraction * requests;
+}
+
+/** What the pool choice reads about a member. */
+export interface MemberLoad {
+  /** Requests to it in flight now. */
+  outstanding: number;
+  /** Its median time to first token, when known. */
+  latencyMs?: number;
+  /** Known down (circuit open, cooling down, not offered): asked last. */
+  down: boolean;
+}
+
+/** A member without latency history counts as this slow. */
+export const POOL_DEFAULT_LATENCY_MS = 1_000;
+
+/**
+ * The order a pool's members are asked in for one request: power of two choices. Two members that are
+ * up are drawn at random and the less loaded one goes first (load: requests in flight plus this one,
+ * times its median first token); the others follow from least to most loaded, and members known to be
+ * down come last. `random` returns a number in [0, 1).
+ */
+export function poolOrder(members: readonly string[], load: (model: string) => MemberLoad, random: () => number): string[] {
+  const loads = new Map(members.map((m) => [m, load(m)]));
+  const score = (m: string) => {
+    const l = loads.get(m)!;
+    return (l.outstanding + 1) * (l.latencyMs ?? POOL_DEFAULT_LATENCY_MS);
+  };
+  const up = members.filter((m) => !loads.get(m)!.down);
+  const down = members.filter((m) => loads.get(m)!.down);
+  if (up.length < 2) return [...up, ...down];
+  const i = Math.floor(random() * up.length);
+  let j = Math.floor(random() * (up.length - 1));
+  if (j >= i) j++;
+  const first = score(up[j]!) < score(up[i]!) ? up[j]! : up[i]!;
+  const rest = up.filter((m) => m !== first).sort((a, b) => score(a) - score(b));
+  return [first, ...rest, ...down];
+}
