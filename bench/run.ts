@@ -9,7 +9,7 @@ import { measureHost } from './host';
 import { measureRender } from './render';
 import { measureTools } from './tools';
 import { measureBatch } from './batch';
-import { measureHealth } from './health';
+import { measureResilience } from './resilience';
 
 const root = join(__dirname, '..');
 const kb = (file: string) => Math.round((statSync(join(root, file)).size / 1024) * 10) / 10;
@@ -84,15 +84,21 @@ async function main() {
     results.batch_max_in_flight = b.batch_max_in_flight;
   }
 
-  if (want('health')) {
-    const h = await measureHealth((l) => console.log(`  ${l}`));
+  if (want('resilience')) {
+    const h = await measureResilience((l) => console.log(`  ${l}`));
     add('silent_model_failover_learned_s', h.silent_model_failover_learned_s, '< 3 (was 15)', h.silent_model_failover_learned_s < 3);
     add('unhealthy_primary_ttft_ratio', h.unhealthy_primary_ttft_ratio, '< 0.1', h.unhealthy_primary_ttft_ratio < 0.1);
     add('health_restore_ms', h.health_restore_ms, '< 5', h.health_restore_ms < 5);
-    results.learned_deadline_ms = h.learned_deadline_ms;
-    results.unhealthy_with_ms = h.unhealthy_with_ms;
-    results.unhealthy_without_ms = h.unhealthy_without_ms;
-    results.health_restore_cold_ms = h.health_restore_cold_ms;
+    add('hedge_p99_ttft_ratio', h.hedge_p99_ttft_ratio, '< 0.5', h.hedge_p99_ttft_ratio < 0.5);
+    add('hedge_extra_request_rate', h.hedge_extra_request_rate, '< 0.10', h.hedge_extra_request_rate < 0.1);
+    add('pool_burst_429_rate', h.pool_burst_429_rate, '< 0.05', h.pool_burst_429_rate < 0.05);
+    add('single_model_burst_429_rate', h.single_model_burst_429_rate, 'report', true);
+    add('chaos_soak_lost_text', h.chaos_soak_lost_text, '= 0', h.chaos_soak_lost_text === 0 && h.chaos_soak_bad_endings === 0);
+    add('chaos_soak_requests_per_s', h.chaos_soak_requests_per_s, 'report', true);
+    add('chaos_soak_heap_growth_mb', h.chaos_soak_heap_growth_mb, 'report', true);
+    for (const k of ['learned_deadline_ms', 'unhealthy_with_ms', 'unhealthy_without_ms', 'health_restore_cold_ms', 'hedge_p99_ms', 'unhedged_p99_ms', 'chaos_soak_requests', 'chaos_soak_bad_endings', 'chaos_soak_errors'] as const) {
+      results[k] = h[k];
+    }
   }
 
   if (want('bundle')) {

@@ -40,6 +40,11 @@ export interface ModelScript {
    * names a file, call read_file; once tool results come back, answer from them.
    */
   agent?: boolean;
+  /**
+   * The model allows this many requests per window (counted per model, whatever the script); beyond it
+   * it answers 429 with Retry-After until the oldest request leaves the window, as provider limits do.
+   */
+  rateLimit?: { requests: number; windowMs: number };
   fault?: Fault;
 }
 

@@ -110,6 +110,8 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
   const host = opts.host ?? '127.0.0.1';
   const scripts = new Map<string, ScriptEntry>();
   const served = new Map<string, number>();
+  /** When each model accepted its recent requests, for scripts with a rateLimit. */
+  const accepted = new Map<string, number[]>();
   const requests: RecordedRequest[] = [];
   const sockets = new Set<Socket>();
   let seq = 0;
@@ -122,6 +124,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
   const load = () => {
     scripts.clear();
     served.clear();
+    accepted.clear();
     for (const [m, s] of Object.entries(opts.models ?? {})) setScript(m, s);
   };
   load();
@@ -243,6 +246,20 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     reply: (status: number, value: unknown) => void,
   ) {
     const fault = script.fault;
+
+    if (script.rateLimit) {
+      const { requests: limit, windowMs } = script.rateLimit;
+      const t = now();
+      const times = (accepted.get(model) ?? []).filter((x) => x > t - windowMs);
+      accepted.set(model, times);
+      if (times.length >= limit) {
+        const retryAfterS = Math.max(1, Math.ceil((times[0]! + windowMs - t) / 1000));
+        head(429, { 'content-type': 'application/json', 'retry-after': String(retryAfterS), 'x-request-id': `req-sim-${n}` });
+        res.end(JSON.stringify(openAiError(`Rate limit reached for ${model}: Limit ${limit} requests per ${windowMs / 1000}s. Please try again in ${retryAfterS}s.`, 'requests', null, 'rate_limit_exceeded')));
+        return;
+      }
+      times.push(t);
+    }
 
     if (fault?.type === 'hang') return; // never answer; close() or the client ends it
     if (fault?.type === 'status') {

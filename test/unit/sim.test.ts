@@ -365,6 +365,21 @@ describe('gateway simulator', function () {
   });
 
   describe('faults', () => {
+    it('a rateLimit allows N requests per window, then answers 429 with the seconds until a slot frees', async () => {
+      sim.setScript('gpt-5', { rateLimit: { requests: 2, windowMs: 10_000 } });
+      const statuses = [];
+      for (let i = 0; i < 3; i++) {
+        const res = await stream(sim, 'gpt-5');
+        statuses.push(res.status);
+        if (i === 2) {
+          assert.equal(res.headers.get('retry-after'), '10');
+          assert.equal((await json(res)).error.code, 'rate_limit_exceeded');
+        } else await res.text();
+      }
+      assert.deepEqual(statuses, [200, 200, 429]);
+      assert.equal((await stream(sim, 'claude-sonnet-4')).status, 200, 'the limit is per model');
+    });
+
     it('status: any status, a JSON body and headers such as retry-after', async () => {
       sim.setScript('gpt-5', {
         fault: { type: 'status', status: 429, headers: { 'retry-after': '7', 'retry-after-ms': '6500' }, body: { error: { message: 'Rate limit reached', code: 'rate_limit_exceeded' } } },
