@@ -340,7 +340,7 @@ export class Commands extends Disposable {
   private async showRoutingTable(): Promise<void> {
     const snap = this.settings.snapshot;
     const { config, sources } = snap;
-    const src = (key: string): string => label(sources[key]);
+    const src = (key: string): string => label(sources[key] ?? Object.entries(sources).find(([k]) => k.startsWith(`${key}.`))?.[1]);
     const rows = TASK_TYPES.map((t) => {
       const r = config.routes[t];
       const k = `switchboard.routes.${t}`;
@@ -366,6 +366,12 @@ export class Commands extends Disposable {
       `Translation language: ${config.translationLanguage} ${src('switchboard.translation.targetLanguage')}`,
       '',
       `Timeouts: first token ${config.timeouts.firstTokenMs} ms ${src('switchboard.timeouts.firstTokenMs')}, idle ${config.timeouts.idleMs} ms ${src('switchboard.timeouts.idleMs')}, longest rate-limit wait ${config.timeouts.rateLimitMaxWaitMs} ms ${src('switchboard.timeouts.rateLimitMaxWaitMs')}`,
+      '',
+      `Hedging: ${config.hedging.enabled ? `on for chat and editor actions, after a model's usual first token (${config.hedging.afterMs} ms before it has history), at most ${config.hedging.maxExtraPercent}% extra requests` : 'off'} ${src('switchboard.hedging')}`,
+      '',
+      Object.keys(config.pools).length
+        ? `Pools ${src('switchboard.pools')}: ${Object.entries(config.pools).map(([name, members]) => `\`pool:${name}\` = ${members.map((m) => `\`${m}\``).join(', ')}`).join('; ')} (each request goes to the least busy member first)`
+        : 'Pools: none (`switchboard.pools` defines them; use one as `pool:name`)',
       '',
       `Cost mode: **${config.costMode}** ${src('switchboard.costMode')} (quality: the table as configured; balanced: simple work on the economy tier, moderate work off the premium tier; economy: all but complex work on the economy tier)`,
       '',

@@ -20,7 +20,7 @@ function joinNames(names: string[]): string {
 function hedgeBadge(hedge: HedgeNote): HTMLElement {
   const after = hedge.afterMs < 1000 ? `${Math.round(hedge.afterMs)} ms` : `${(hedge.afterMs / 1000).toFixed(1)} s`;
   const text = `Hedged: ${hedge.loser} sent nothing for ${after}, so ${hedge.winner} was asked too and answered first; ${hedge.loser} was stopped.`;
-  return h('span', { class: 'hedged', 'data-testid': 'hedged', 'data-winner': hedge.winner, 'data-loser': hedge.loser, title: text, 'aria-label': text }, `hedged · ${hedge.winner} won`);
+  return h('span', { class: 'hedged', 'data-testid': 'hedged', 'data-winner': hedge.winner, 'data-loser': hedge.loser, title: text, 'aria-label': text }, `hedged over ${hedge.loser}`);
 }
 
 export function failoverSummary(message: Pick<UiMessage, 'state' | 'model' | 'failovers'>): string {

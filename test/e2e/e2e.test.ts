@@ -9,7 +9,7 @@
  */
 import { strict as assert } from 'node:assert';
 import { execFileSync } from 'node:child_process';
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { EXAMPLE_TS } from '../../scripts/demoWorkspace.mjs';
 import { defaultText } from '../../sim/scripts';
@@ -694,6 +694,35 @@ describe('Switchboard end to end (code-server + Chromium)', function () {
     }
   });
 
+  it('24. a hedged answer says which model won, and the slow model’s connection is closed', async () => {
+    await ensureKey();
+    const original = readJson(join(wb.userDataDir, 'User', 'settings.json'));
+    try {
+      await wb.editUserSettings({ ...original, 'switchboard.hedging': { afterMs: 500, maxExtraPercent: 100 } });
+      chat = await wb.openChat();
+      // General questions: gpt-5-mini first, deepseek-v4 next. The primary is slow to start; the next one is quick.
+      sim.setScript('gpt-5-mini', { ttftMs: 8_000 });
+      sim.setScript('deepseek-v4', { ttftMs: 50 });
+      const started = Date.now();
+      const answer = await ask('What is a closure?');
+      assert.equal(answer.model, 'deepseek-v4');
+      assert.ok(Date.now() - started < 6_000, 'the slow model’s 8 s were not waited out');
+      const badge = chat.frame.locator('[data-testid=message][data-role=assistant]').last().getByTestId('hedged');
+      assert.equal(await badge.textContent(), 'hedged over gpt-5-mini');
+      assert.match((await badge.getAttribute('title')) ?? '', /gpt-5-mini sent nothing for .+, so deepseek-v4 was asked too and answered first; gpt-5-mini was stopped\./);
+      const slow = chatRequests(sim).find((r) => r.model === 'gpt-5-mini')!;
+      await until('the slow model’s connection to close', async () => slow.endedAt !== undefined, 5_000);
+      assert.equal(slow.firstChunkAt, undefined, 'it was stopped before it sent anything');
+      assert.ok(slow.endedAt! - slow.receivedAt < 6_000);
+      assert.deepEqual(chatRequests(sim).map((r) => r.model), ['gpt-5-mini', 'deepseek-v4'], 'one extra request, no more');
+      await wb.screenshot('hedged answer');
+    } finally {
+      await wb.editUserSettings(original);
+      await wb.palette('Switchboard: Reset Model Health').catch(() => undefined);
+      chat = await wb.openChat();
+    }
+  });
+
   it('18. a question makes the model read a workspace file and answer from it, tool steps and Thinking shown; .env and a path outside are refused; all of it survives a reload', async () => {
     await ensureKey();
     // Whichever model Auto routing picks: step 1 reads review.ts and tries .env, step 2 answers from the results.
@@ -856,6 +885,37 @@ describe('Switchboard end to end (code-server + Chromium)', function () {
     assert.equal(chatRequests(sim).length, 4, 'nothing is sent after Cancel');
     rmGit(wb.folder);
     chat = await wb.openChat();
+  });
+
+  it('25. a pool spreads a batch across its members (the simulator’s request log shows it)', async () => {
+    await ensureKey();
+    const original = readJson(join(wb.userDataDir, 'User', 'settings.json'));
+    const git = (...args: string[]) => execFileSync('git', ['-c', 'user.email=e2e@example.invalid', '-c', 'user.name=e2e', ...args], { cwd: wb.folder });
+    const members = ['gpt-5', 'claude-sonnet-4', 'gemini-2.5-pro'];
+    try {
+      await wb.editUserSettings({ ...original, 'switchboard.pools': { review: members }, 'switchboard.routes': { code_review: { primary: 'pool:review', fallbacks: [] } } });
+      await wb.clearNotifications();
+      git('init', '-q');
+      git('add', '-A');
+      git('commit', '-q', '-m', 'base');
+      writeFiles(wb.folder, Object.fromEntries(Array.from({ length: 6 }, (_, i) => [`pooled${i}.ts`, `export const pooled${i} = ${i};\n`])));
+      const none = JSON.stringify({ findings: [] });
+      for (const model of DEFAULT_MODELS) sim.setScript(model, { text: none, ttftMs: 600 });
+      await wb.palette('Switchboard: Review Changed Files');
+      await wb.waitForNotification(/Reviewed 6 of 6 files/, 30_000);
+      const asked = chatRequests(sim).map((r) => r.model!);
+      assert.equal(asked.length, 6, 'one request per file');
+      assert.ok(asked.every((m) => members.includes(m)), `only pool members: ${asked.join(', ')}`);
+      const counts = members.map((m) => asked.filter((a) => a === m).length);
+      // Four at a time: each of the first requests goes to a member with fewer in flight.
+      assert.ok(counts.filter((n) => n > 0).length >= 2, `spread over the members: ${counts.join(' / ')}`);
+      assert.ok(Math.max(...counts) <= 3, `no member took most of the burst: ${counts.join(' / ')}`);
+    } finally {
+      rmGit(wb.folder);
+      for (let i = 0; i < 6; i++) rmSync(join(wb.folder, `pooled${i}.ts`), { force: true });
+      await wb.editUserSettings(original);
+      chat = await wb.openChat();
+    }
   });
 
   it('22. Translate Comments in File previews every translated comment as one diff and applies them as one undoable edit', async () => {

@@ -177,7 +177,7 @@ describe('chat webview (Chromium)', function () {
         state: state({ messages: [msg({ id: 'a1', role: 'assistant', text: 'Done.', model: 'claude-sonnet-4', hedge: { winner: 'claude-sonnet-4', loser: 'gpt-5', afterMs: 1250 } })] }),
       });
       const badge = message(page, 'a1').getByTestId('hedged');
-      assert.equal(await badge.textContent(), 'hedged · claude-sonnet-4 won');
+      assert.equal(await badge.textContent(), 'hedged over gpt-5');
       assert.equal(await badge.getAttribute('aria-label'), 'Hedged: gpt-5 sent nothing for 1.3 s, so claude-sonnet-4 was asked too and answered first; gpt-5 was stopped.');
       assert.equal(await message(page, 'a1').locator('.msg-header .via').count(), 0, 'a hedge is not a failover');
       await hostSend(page, { type: 'update', message: msg({ id: 'a1', role: 'assistant', text: 'Done.', model: 'gpt-5' }) });
