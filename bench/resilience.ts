@@ -10,11 +10,12 @@
  * - a burst of 60 to a pool of three rate-limited models against the same burst to one of them;
  * - a chaos soak: 2,000 streamed requests over five models where 30% of attempts meet a random fault.
  */
+import { prng } from '../sim/prng';
 import { defaultText } from '../sim/scripts';
 import { startSimulator, type ModelScript, type Simulator } from '../sim/server';
 import { Gateway } from '../src/core/gateway';
 import { Health } from '../src/core/resilience/health';
-import { HISTORY_WINDOW, OUTCOME_WINDOW, firstTokenDeadline } from '../src/core/resilience/policies';
+import { HISTORY_WINDOW, OUTCOME_WINDOW, firstTokenDeadline, quantile } from '../src/core/resilience/policies';
 import { resolveSettings } from '../src/core/routes';
 import { Router, type RouterEvent } from '../src/core/router';
 import { continuationMessages, type ChatMessage } from '../src/core/tasks';
@@ -148,24 +149,6 @@ function restore(log: (line: string) => void) {
   return { health_restore_ms: round(Math.max(cold, median(runs)), 2), health_restore_cold_ms: round(cold, 2) };
 }
 
-/** A small seeded generator (mulberry32): the same "random" faults every run. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const quantileOf = (xs: number[], q: number) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const pos = (s.length - 1) * q;
-  const lo = Math.floor(pos);
-  return s[lo]! + (s[Math.ceil(pos)]! - s[lo]!) * (pos - lo);
-};
 
 /**
  * A primary whose first token usually takes 100 ms and 1 s (10×) on a seeded random 10% of requests,
@@ -176,7 +159,7 @@ async function hedgeTail(sim: Simulator, log: (line: string) => void) {
   sim.reset();
   const N = 300;
   // Exactly 10% of the requests are slow, at seeded random places.
-  const random = seeded(7);
+  const random = prng(7);
   const pattern: number[] = Array.from({ length: N }, (_, i) => (i < N / 10 ? 1_000 : 100));
   for (let i = N - 1; i > 0; i--) {
     const j = Math.floor(random() * (i + 1));
@@ -206,8 +189,8 @@ async function hedgeTail(sim: Simulator, log: (line: string) => void) {
     return out;
   };
   const [hedged, plain] = await Promise.all([side('h', true), side('p', false)]);
-  const p99h = quantileOf(hedged.map((r) => r.ttft), 0.99);
-  const p99p = quantileOf(plain.map((r) => r.ttft), 0.99);
+  const p99h = quantile(hedged.map((r) => r.ttft), 0.99)!;
+  const p99p = quantile(plain.map((r) => r.ttft), 0.99)!;
   const extra = hedged.filter((r) => r.hedged).length;
   log(`primary slow on ${slowCount} of ${N} requests: p99 first token ${p99h.toFixed(0)} ms hedged, ${p99p.toFixed(0)} ms not; ${extra} hedges (${((extra / N) * 100).toFixed(1)}% extra requests)`);
   return { hedge_p99_ttft_ratio: round(p99h / p99p), hedge_p99_ms: round(p99h, 1), unhedged_p99_ms: round(p99p, 1), hedge_extra_request_rate: round(extra / N) };
@@ -268,7 +251,7 @@ function intact(text: string, models: string[], original: ChatMessage[]): boolea
 async function chaosSoak(sim: Simulator, log: (line: string) => void) {
   sim.reset();
   const models = ['chaos-a', 'chaos-b', 'chaos-c', 'chaos-d', 'chaos-e'];
-  const random = seeded(42);
+  const random = prng(42);
   const faults: Array<() => ModelScript['fault']> = [
     () => ({ type: 'status', status: 500 }),
     () => ({ type: 'status', status: 502, body: '<html>Bad gateway</html>', headers: { 'content-type': 'text/html' } }),

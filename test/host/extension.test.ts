@@ -196,6 +196,20 @@ describe('Switchboard in a real extension host', function () {
     await vscode.window.tabGroups.close(usageTabs());
   });
 
+  it('keeps model health across other settings changes, and forgets it when the key changes', async () => {
+    const health = t.router()!.health;
+    for (let i = 0; i < 3; i++) health.begin('gpt-5').success({ ttftMs: 400 });
+    await setUser('costMode', 'balanced');
+    await until('the cost mode', () => t.settings.snapshot.config.costMode === 'balanced');
+    await new Promise((r) => setTimeout(r, 200));
+    assert.equal(health.rows().find((r) => r.model === 'gpt-5')?.answered, 3, 'a settings change keeps what was learned');
+    await setUser('costMode', undefined);
+    await t.storeKey(`${KEY}-other`);
+    await until('health to be reset by the new key', () => health.rows().length === 0 || undefined);
+    await t.storeKey(KEY);
+    await until('the router with the test key again', () => t.router());
+  });
+
   describe('editor tools in chat', () => {
     const SECRET = 'supersecretvalue1234567';
     const KEY_IN_FILE = 'sk-proj-abcdefghijklmnopqrstuvwxyz0123';

@@ -48,6 +48,9 @@ describe('hedging and pool policies (pure)', () => {
     const fast = (m: string): MemberLoad => (m === 'x' ? { outstanding: 2, latencyMs: 100, down: false } : { outstanding: 0, latencyMs: 1000, down: false });
     assert.deepEqual(poolOrder(['x', 'y'], fast, replay(0, 0)), ['x', 'y']);
     assert.deepEqual(poolOrder(['x', 'y'], () => ({ outstanding: 0, down: true }), Math.random), ['x', 'y'], 'all down: as listed');
+    // A member never asked counts as the typical member: idle, it wins a draw against a slower one.
+    const fresh = (m: string): MemberLoad => (m === 'new' ? { outstanding: 0, down: false } : { outstanding: 0, latencyMs: m === 'slow' ? 2_000 : 500, down: false });
+    assert.equal(poolOrder(['slow', 'new', 'fast'], fresh, replay(0, 0))[0], 'new');
   });
 
   it('expands pool:name in place into its members, keeping each model once', () => {
@@ -83,7 +86,7 @@ describe('hedging and pool policies (pure)', () => {
   });
 });
 
-describe('hedged requests through the simulator', function () {
+describe('hedging and pools through the simulator', function () {
   this.timeout(20_000);
   let sim: Simulator;
   before(async () => {
@@ -94,128 +97,125 @@ describe('hedged requests through the simulator', function () {
     await sim.close();
   });
 
-  /** gpt-5 → claude-sonnet-4 for code_review, hedging after 300 ms without history, no budget limit. */
-  const hedged = (hedging: object = {}) =>
-    testConfig({ routes: { code_review: { primary: 'gpt-5', fallbacks: ['claude-sonnet-4'] } }, globalFallbacks: [], hedging: { afterMs: 300, maxExtraPercent: 100, ...hedging } }, { firstTokenMs: 5_000, idleMs: 2_000, rateLimitMaxWaitMs: 3000 });
-  const interactive = { ...ask(), hedge: true };
-  const chatOf = (s: Simulator) => s.requests.filter((r) => r.path.endsWith('/chat/completions'));
+  describe('hedged requests', () => {
 
-  it('starts the next model when the first is slow to start; the first to stream answers and the other’s connection is closed', async () => {
-    sim.setScript('gpt-5', { ttftMs: 3_000 });
-    sim.setScript('claude-sonnet-4', { ttftMs: 50 });
-    const router = routerFor(sim, hedged());
-    const started = performance.now();
-    const events = await collect(router, interactive);
-    const done = doneOf(events);
-    assert.equal(done.model, 'claude-sonnet-4');
-    assert.match(done.text, /^\[claude-sonnet-4\]/);
-    assert.deepEqual(done.hedge, { winner: 'claude-sonnet-4', loser: 'gpt-5', afterMs: 300 });
-    assert.ok(performance.now() - started < 1_500, 'not the slow model’s 3 s');
-    const hedge = events.find((e) => e.type === 'hedge') as Extract<RouterEvent, { type: 'hedge' }>;
-    assert.deepEqual([hedge.from, hedge.to, hedge.afterMs], ['gpt-5', 'claude-sonnet-4', 300]);
-    assert.equal(events.filter((e) => e.type === 'failover').length, 0, 'a hedge is not a failover');
-    assert.deepEqual(done.attempts.map((a) => [a.model, a.outcome]), [['gpt-5', 'lost_race'], ['claude-sonnet-4', 'answered']]);
-    const [slow] = chatOf(sim);
-    assert.ok(slow!.endedAt !== undefined && slow!.firstChunkAt === undefined, 'the loser’s connection was closed before it sent anything');
-    assert.ok(slow!.endedAt! - slow!.receivedAt < 1_500);
-    const rows = Object.fromEntries(router.health.rows().map((r) => [r.model, r]));
-    assert.deepEqual([rows['claude-sonnet-4']!.hedges, rows['gpt-5']!.hedges], [{ won: 1, lost: 0 }, { won: 0, lost: 1 }]);
-    assert.deepEqual([rows['gpt-5']!.answered, rows['gpt-5']!.failed], [0, 0], 'losing a race is no verdict on the model');
+    /** gpt-5 → claude-sonnet-4 for code_review, hedging after 300 ms without history, no budget limit. */
+    const hedged = (hedging: object = {}) =>
+      testConfig({ routes: { code_review: { primary: 'gpt-5', fallbacks: ['claude-sonnet-4'] } }, globalFallbacks: [], hedging: { afterMs: 300, maxExtraPercent: 100, ...hedging } }, { firstTokenMs: 5_000, idleMs: 2_000, rateLimitMaxWaitMs: 3000 });
+    const interactive = { ...ask(), hedge: true };
+    const chatOf = (s: Simulator) => s.requests.filter((r) => r.path.endsWith('/chat/completions'));
+
+    it('starts the next model when the first is slow to start; the first to stream answers and the other’s connection is closed', async () => {
+      sim.setScript('gpt-5', { ttftMs: 3_000 });
+      sim.setScript('claude-sonnet-4', { ttftMs: 50 });
+      const router = routerFor(sim, hedged());
+      const started = performance.now();
+      const events = await collect(router, interactive);
+      const done = doneOf(events);
+      assert.equal(done.model, 'claude-sonnet-4');
+      assert.match(done.text, /^\[claude-sonnet-4\]/);
+      assert.deepEqual(done.hedge, { winner: 'claude-sonnet-4', loser: 'gpt-5', afterMs: 300 });
+      assert.ok(performance.now() - started < 1_500, 'not the slow model’s 3 s');
+      const hedge = events.find((e) => e.type === 'hedge') as Extract<RouterEvent, { type: 'hedge' }>;
+      assert.deepEqual([hedge.from, hedge.to, hedge.afterMs], ['gpt-5', 'claude-sonnet-4', 300]);
+      assert.equal(events.filter((e) => e.type === 'failover').length, 0, 'a hedge is not a failover');
+      assert.deepEqual(done.attempts.map((a) => [a.model, a.outcome]), [['gpt-5', 'lost_race'], ['claude-sonnet-4', 'answered']]);
+      const [slow] = chatOf(sim);
+      assert.ok(slow!.endedAt !== undefined && slow!.firstChunkAt === undefined, 'the loser’s connection was closed before it sent anything');
+      assert.ok(slow!.endedAt! - slow!.receivedAt < 1_500);
+      const rows = Object.fromEntries(router.health.rows().map((r) => [r.model, r]));
+      assert.deepEqual([rows['claude-sonnet-4']!.hedges, rows['gpt-5']!.hedges], [{ won: 1, lost: 0 }, { won: 0, lost: 1 }]);
+      assert.deepEqual([rows['gpt-5']!.answered, rows['gpt-5']!.failed], [0, 0], 'losing a race is no verdict on the model');
+    });
+
+    it('keeps the first model when it streams before the hedge does, and stops the hedge', async () => {
+      sim.setScript('gpt-5', { ttftMs: 500 });
+      sim.setScript('claude-sonnet-4', { ttftMs: 2_000 });
+      const done = doneOf(await collect(routerFor(sim, hedged()), interactive));
+      assert.equal(done.model, 'gpt-5');
+      assert.deepEqual(done.hedge, { winner: 'gpt-5', loser: 'claude-sonnet-4', afterMs: 300 });
+      const backup = chatOf(sim).find((r) => r.model === 'claude-sonnet-4')!;
+      assert.ok(backup.endedAt !== undefined && backup.firstChunkAt === undefined);
+    });
+
+    it('when the first model fails while the hedge runs, the hedge answers as the failover, with no third request', async () => {
+      sim.setScript('gpt-5', { fault: { type: 'status', status: 500, delayMs: 600 } });
+      sim.setScript('claude-sonnet-4', { ttftMs: 1_000 });
+      const events = await collect(routerFor(sim, testConfig({ routes: { code_review: { primary: 'gpt-5', fallbacks: ['claude-sonnet-4', 'gemini-2.5-pro'] } }, globalFallbacks: [], hedging: { afterMs: 300, maxExtraPercent: 100 } }, { firstTokenMs: 5_000, idleMs: 2_000, rateLimitMaxWaitMs: 3000 })), interactive);
+      const done = doneOf(events);
+      assert.equal(done.model, 'claude-sonnet-4');
+      assert.equal(done.hedge, undefined, 'no race was won: the other one failed');
+      assert.deepEqual(modelsAsked(sim), ['gpt-5', 'claude-sonnet-4']);
+      const failover = events.find((e) => e.type === 'failover') as Extract<RouterEvent, { type: 'failover' }>;
+      assert.deepEqual([failover.from, failover.to, failover.status], ['gpt-5', 'claude-sonnet-4', 500]);
+    });
+
+    it('does not hedge batch work, or when switchboard.hedging.enabled is false', async () => {
+      sim.setScript('gpt-5', { ttftMs: 500 });
+      assert.equal(doneOf(await collect(routerFor(sim, hedged()), ask())).model, 'gpt-5', 'a request without hedge: true (batch)');
+      assert.equal(doneOf(await collect(routerFor(sim, hedged({ enabled: false })), interactive)).model, 'gpt-5');
+      assert.deepEqual(modelsAsked(sim), ['gpt-5', 'gpt-5']);
+    });
+
+    it('hedges at most its share of requests', async () => {
+      sim.setScript('gpt-5', { ttftMs: 250 });
+      const router = routerFor(sim, hedged({ maxExtraPercent: 10, afterMs: 100 }));
+      for (let i = 0; i < 9; i++) await collect(router, interactive);
+      assert.deepEqual(new Set(modelsAsked(sim)), new Set(['gpt-5']), 'nine requests: no hedge yet');
+      await collect(router, interactive);
+      await collect(router, interactive);
+      assert.equal(modelsAsked(sim).filter((m) => m === 'claude-sonnet-4').length, 1, 'the tenth may be hedged, the eleventh not');
+    });
+
+    it('ends within 100 ms of stop during a race, closing both connections', async () => {
+      sim.setScript('gpt-5', { ttftMs: 3_000 });
+      sim.setScript('claude-sonnet-4', { ttftMs: 3_000 });
+      const controller = new AbortController();
+      const events: RouterEvent[] = [];
+      let stoppedAt = 0;
+      for await (const e of routerFor(sim, hedged()).run(interactive, controller.signal)) {
+        events.push(e);
+        if (e.type === 'hedge')
+          setTimeout(() => {
+            stoppedAt = performance.now();
+            controller.abort();
+          }, 100);
+      }
+      assert.ok(performance.now() - stoppedAt < 100);
+      assert.equal(doneOf(events).cancelled, true);
+      await new Promise((r) => setTimeout(r, 50));
+      assert.ok(chatOf(sim).every((r) => r.endedAt !== undefined), 'both connections closed');
+    });
   });
 
-  it('keeps the first model when it streams before the hedge does, and stops the hedge', async () => {
-    sim.setScript('gpt-5', { ttftMs: 500 });
-    sim.setScript('claude-sonnet-4', { ttftMs: 2_000 });
-    const done = doneOf(await collect(routerFor(sim, hedged()), interactive));
-    assert.equal(done.model, 'gpt-5');
-    assert.deepEqual(done.hedge, { winner: 'gpt-5', loser: 'claude-sonnet-4', afterMs: 300 });
-    const backup = chatOf(sim).find((r) => r.model === 'claude-sonnet-4')!;
-    assert.ok(backup.endedAt !== undefined && backup.firstChunkAt === undefined);
-  });
+  describe('pools', () => {
+    const pooled = testConfig(
+      {
+        pools: { eco: ['gpt-5-mini', 'deepseek-v4', 'qwen3-235b'] },
+        routes: { general_qa: { primary: 'pool:eco', fallbacks: ['claude-sonnet-4'] } },
+        globalFallbacks: [],
+      },
+      { firstTokenMs: 5_000, idleMs: 5_000, rateLimitMaxWaitMs: 3000 },
+    );
 
-  it('when the first model fails while the hedge runs, the hedge answers as the failover, with no third request', async () => {
-    sim.setScript('gpt-5', { fault: { type: 'status', status: 500, delayMs: 600 } });
-    sim.setScript('claude-sonnet-4', { ttftMs: 1_000 });
-    const events = await collect(routerFor(sim, testConfig({ routes: { code_review: { primary: 'gpt-5', fallbacks: ['claude-sonnet-4', 'gemini-2.5-pro'] } }, globalFallbacks: [], hedging: { afterMs: 300, maxExtraPercent: 100 } }, { firstTokenMs: 5_000, idleMs: 2_000, rateLimitMaxWaitMs: 3000 })), interactive);
-    const done = doneOf(events);
-    assert.equal(done.model, 'claude-sonnet-4');
-    assert.equal(done.hedge, undefined, 'no race was won: the other one failed');
-    assert.deepEqual(modelsAsked(sim), ['gpt-5', 'claude-sonnet-4']);
-    const failover = events.find((e) => e.type === 'failover') as Extract<RouterEvent, { type: 'failover' }>;
-    assert.deepEqual([failover.from, failover.to, failover.status], ['gpt-5', 'claude-sonnet-4', 500]);
-  });
+    it('spreads a burst across the pool’s members', async () => {
+      for (const m of ['gpt-5-mini', 'deepseek-v4', 'qwen3-235b']) sim.setScript(m, { ttftMs: 200, words: 10 });
+      const router = routerFor(sim, pooled);
+      await Promise.all(Array.from({ length: 30 }, () => collect(router, ask('general_qa', 'What is a closure?')).then(doneOf)));
+      const counts: Record<string, number> = {};
+      for (const m of modelsAsked(sim)) counts[m!] = (counts[m!] ?? 0) + 1;
+      assert.equal(modelsAsked(sim).length, 30, 'one request each, no failover');
+      assert.deepEqual(Object.keys(counts).sort(), ['deepseek-v4', 'gpt-5-mini', 'qwen3-235b']);
+      assert.ok(Math.max(...Object.values(counts)) <= 13, `balanced: ${JSON.stringify(counts)}`);
+    });
 
-  it('does not hedge batch work, or when switchboard.hedging.enabled is false', async () => {
-    sim.setScript('gpt-5', { ttftMs: 500 });
-    assert.equal(doneOf(await collect(routerFor(sim, hedged()), ask())).model, 'gpt-5', 'a request without hedge: true (batch)');
-    assert.equal(doneOf(await collect(routerFor(sim, hedged({ enabled: false })), interactive)).model, 'gpt-5');
-    assert.deepEqual(modelsAsked(sim), ['gpt-5', 'gpt-5']);
-  });
-
-  it('hedges at most its share of requests', async () => {
-    sim.setScript('gpt-5', { ttftMs: 250 });
-    const router = routerFor(sim, hedged({ maxExtraPercent: 10, afterMs: 100 }));
-    for (let i = 0; i < 9; i++) await collect(router, interactive);
-    assert.deepEqual(new Set(modelsAsked(sim)), new Set(['gpt-5']), 'nine requests: no hedge yet');
-    await collect(router, interactive);
-    await collect(router, interactive);
-    assert.equal(modelsAsked(sim).filter((m) => m === 'claude-sonnet-4').length, 1, 'the tenth may be hedged, the eleventh not');
-  });
-
-  it('ends within 100 ms of stop during a race, closing both connections', async () => {
-    sim.setScript('gpt-5', { ttftMs: 3_000 });
-    sim.setScript('claude-sonnet-4', { ttftMs: 3_000 });
-    const controller = new AbortController();
-    const events: RouterEvent[] = [];
-    let stoppedAt = 0;
-    for await (const e of routerFor(sim, hedged()).run(interactive, controller.signal)) {
-      events.push(e);
-      if (e.type === 'hedge')
-        setTimeout(() => {
-          stoppedAt = performance.now();
-          controller.abort();
-        }, 100);
-    }
-    assert.ok(performance.now() - stoppedAt < 100);
-    assert.equal(doneOf(events).cancelled, true);
-    await new Promise((r) => setTimeout(r, 50));
-    assert.ok(chatOf(sim).every((r) => r.endedAt !== undefined), 'both connections closed');
-  });
-});
-
-describe('pools through the simulator', function () {
-  this.timeout(20_000);
-  let sim: Simulator;
-  before(async () => {
-    sim = await startSimulator();
-  });
-  beforeEach(() => sim.reset());
-  after(async () => {
-    await sim.close();
-  });
-
-  const pooled = testConfig({
-    pools: { eco: ['gpt-5-mini', 'deepseek-v4', 'qwen3-235b'] },
-    routes: { general_qa: { primary: 'pool:eco', fallbacks: ['claude-sonnet-4'] } },
-    globalFallbacks: [],
-  });
-
-  it('spreads a burst across the pool’s members', async () => {
-    for (const m of ['gpt-5-mini', 'deepseek-v4', 'qwen3-235b']) sim.setScript(m, { ttftMs: 200, words: 10 });
-    const router = routerFor(sim, pooled);
-    const done = await Promise.all(Array.from({ length: 30 }, () => collect(router, ask('general_qa', 'What is a closure?')).then(doneOf)));
-    const counts: Record<string, number> = {};
-    for (const d of done) counts[d.model] = (counts[d.model] ?? 0) + 1;
-    assert.deepEqual(Object.keys(counts).sort(), ['deepseek-v4', 'gpt-5-mini', 'qwen3-235b']);
-    assert.ok(Math.max(...Object.values(counts)) <= 13, `balanced: ${JSON.stringify(counts)}`);
-  });
-
-  it('falls through to the pool’s other members before the chain moves on', async () => {
-    sim.setScript('gpt-5-mini', { fault: { type: 'status', status: 500 } });
-    sim.setScript('deepseek-v4', { fault: { type: 'status', status: 503 } });
-    const router = routerFor(sim, pooled, new Health());
-    const done = doneOf(await collect(router, ask('general_qa', 'What is a closure?')));
-    assert.equal(done.model, 'qwen3-235b');
-    assert.ok(!modelsAsked(sim).includes('claude-sonnet-4'));
+    it('falls through to the pool’s other members before the chain moves on', async () => {
+      sim.setScript('gpt-5-mini', { fault: { type: 'status', status: 500 } });
+      sim.setScript('deepseek-v4', { fault: { type: 'status', status: 503 } });
+      const router = routerFor(sim, pooled, new Health());
+      const done = doneOf(await collect(router, ask('general_qa', 'What is a closure?')));
+      assert.equal(done.model, 'qwen3-235b');
+      assert.ok(!modelsAsked(sim).includes('claude-sonnet-4'));
+    });
   });
 });

@@ -156,20 +156,22 @@ export interface MemberLoad {
   down: boolean;
 }
 
-/** A member without latency history counts as this slow. */
+/** When no member has latency history, each counts as this slow. */
 export const POOL_DEFAULT_LATENCY_MS = 1_000;
 
 /**
  * The order a pool's members are asked in for one request: power of two choices. Two members that are
  * up are drawn at random and the less loaded one goes first (load: requests in flight plus this one,
- * times its median first token); the others follow from least to most loaded, and members known to be
- * down come last. `random` returns a number in [0, 1).
+ * times its median first token, or the members' typical one without history); the others follow from
+ * least to most loaded, and members known to be down come last. `random` returns a number in [0, 1).
  */
 export function poolOrder(members: readonly string[], load: (model: string) => MemberLoad, random: () => number): string[] {
   const loads = new Map(members.map((m) => [m, load(m)]));
+  // A member without history counts as the pool's typical member, so it is tried rather than starved.
+  const typical = quantile([...loads.values()].flatMap((l) => (l.latencyMs !== undefined ? [l.latencyMs] : [])), 0.5) ?? POOL_DEFAULT_LATENCY_MS;
   const score = (m: string) => {
     const l = loads.get(m)!;
-    return (l.outstanding + 1) * (l.latencyMs ?? POOL_DEFAULT_LATENCY_MS);
+    return (l.outstanding + 1) * (l.latencyMs ?? typical);
   };
   const up = members.filter((m) => !loads.get(m)!.down);
   const down = members.filter((m) => loads.get(m)!.down);
