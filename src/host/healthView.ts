@@ -12,7 +12,8 @@ export const HEALTH_VIEW_TYPE = 'switchboard.health';
  * countdown (cooldown, open circuit) is on screen.
  */
 export class HealthView extends EditorPanel {
-  private readonly ticker: ReturnType<typeof setInterval>;
+  /** Runs only while the panel is visible and shows a countdown. */
+  private ticker: ReturnType<typeof setInterval> | undefined;
 
   constructor(
     extensionUri: vscode.Uri,
@@ -21,14 +22,20 @@ export class HealthView extends EditorPanel {
   ) {
     super(extensionUri, HEALTH_VIEW_TYPE, 'Switchboard Model Health', [RESET_COMMAND]);
     this._register(health.onChange(() => this.refresh()));
-    this.ticker = setInterval(() => {
-      if (this.visible && this.health.rows().some((r) => r.untilMs !== undefined)) this.refresh();
-    }, 5_000);
-    this._register({ dispose: () => clearInterval(this.ticker) });
+    this._register({ dispose: () => this.stopTicker() });
+  }
+
+  private stopTicker(): void {
+    if (this.ticker) clearInterval(this.ticker);
+    this.ticker = undefined;
   }
 
   protected html(page: { cspSource: string; styleUri: string }): string {
+    const rows = this.health.rows();
+    if (rows.some((r) => r.untilMs !== undefined)) {
+      this.ticker ??= setInterval(() => (this.visible ? this.refresh() : this.stopTicker()), 5_000);
+    } else this.stopTicker();
     const { gateway, firstTokenMs } = this.context();
-    return healthHtml({ rows: this.health.rows(), gateway, deadline: (m) => firstTokenDeadline(this.health.history(m), firstTokenMs), now: Date.now() }, page);
+    return healthHtml({ rows, gateway, deadline: (m) => firstTokenDeadline(this.health.history(m), firstTokenMs), now: Date.now() }, page);
   }
 }

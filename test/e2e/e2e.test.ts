@@ -894,6 +894,8 @@ describe('Switchboard end to end (code-server + Chromium)', function () {
     const members = ['gpt-5', 'claude-sonnet-4', 'gemini-2.5-pro'];
     try {
       await wb.editUserSettings({ ...original, 'switchboard.pools': { review: members }, 'switchboard.routes': { code_review: { primary: 'pool:review', fallbacks: [] } } });
+      // Members with no history are equivalent; what earlier tests taught (one member answered fast) would weigh in.
+      await wb.palette('Switchboard: Reset Model Health');
       await wb.clearNotifications();
       git('init', '-q');
       git('add', '-A');
