@@ -5,11 +5,9 @@
 import { startSimulator, type Simulator } from '../sim/server';
 import { parseReview, reviewPrompt } from '../src/core/batch/review';
 import { runBatch } from '../src/core/batch/run';
-import { Gateway } from '../src/core/gateway';
-import { Health } from '../src/core/resilience/health';
 import { Router } from '../src/core/router';
 import { systemPrompt } from '../src/core/tasks';
-import { chainConfig } from './core';
+import { chainConfig, simRouter } from './setup';
 
 export interface BatchBenchResults {
   batch_speedup_c4: number;
@@ -25,7 +23,7 @@ const ANSWER = JSON.stringify({ findings: [{ line: 2, severity: 'warning', messa
 
 function router(sim: Simulator): Router {
   const config = chainConfig('gpt-5', ['claude-sonnet-4'], { rateLimitMaxWaitMs: 5000 });
-  return new Router({ gateway: new Gateway({ baseURL: sim.url, apiKey: sim.apiKey }), config: () => config, health: new Health() });
+  return simRouter(sim, config);
 }
 
 /** Reviews every file; returns the wall time and how many files ended with parsed findings. */

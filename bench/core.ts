@@ -3,18 +3,16 @@ import OpenAI from 'openai';
 import { startSimulator, type Simulator } from '../sim/server';
 import { Gateway } from '../src/core/gateway';
 import { Health } from '../src/core/resilience/health';
-import { DEFAULT_CONFIG, resolveSettings, type SwitchboardConfig } from '../src/core/routes';
+import { DEFAULT_CONFIG } from '../src/core/routes';
 import { Router } from '../src/core/router';
 import { runScenarios, type ScenarioResult } from './scenarios';
+import { chainConfig, simRouter } from './setup';
+
+export { chainConfig } from './setup';
 import { median, round } from './stats';
 
 const messages = [{ role: 'user' as const, content: 'Review: const a = 1;' }];
 
-/** One code_review route, no global fallbacks: exactly the chain a benchmark names. */
-export function chainConfig(primary: string, fallbacks: string[], timeouts?: Partial<SwitchboardConfig['timeouts']>): SwitchboardConfig {
-  const { config } = resolveSettings([{ source: 'user', values: { routes: { code_review: { primary, fallbacks } }, globalFallbacks: [], ...(timeouts ? { timeouts } : {}) } }]);
-  return config;
-}
 
 /** Time to first token through the router, in ms. */
 export async function routerTtft(router: Router): Promise<number> {
@@ -63,7 +61,7 @@ export async function measureCore(log: (line: string) => void = console.log): Pr
 async function measure(sim: Simulator, log: (line: string) => void): Promise<CoreResults> {
   const N = 300;
   const direct = new OpenAI({ baseURL: sim.url, apiKey: sim.apiKey, maxRetries: 0 });
-  const healthyRouter = new Router({ gateway: new Gateway({ baseURL: sim.url, apiKey: sim.apiKey }), config: () => chainConfig('gpt-5', ['claude-sonnet-4']) });
+  const healthyRouter = simRouter(sim, chainConfig('gpt-5', ['claude-sonnet-4']));
 
   // Router overhead: paired, alternating order, same simulated model, after a warm-up.
   for (let i = 0; i < 20; i++) {
@@ -115,9 +113,9 @@ async function measure(sim: Simulator, log: (line: string) => void): Promise<Cor
   sim.reset();
   sim.setScript('gpt-5', { fault: { type: 'status', status: 503 } });
   const downHealth = new Health({ failuresToOpen: 1, halfOpenAfterMs: 3_600_000 });
-  const skipRouter = new Router({ gateway: new Gateway({ baseURL: sim.url, apiKey: sim.apiKey }), config: () => chainConfig('gpt-5', ['claude-sonnet-4']), health: downHealth });
+  const skipRouter = simRouter(sim, chainConfig('gpt-5', ['claude-sonnet-4']), downHealth);
   await routerTtft(skipRouter); // opens gpt-5's circuit
-  const fallbackFirst = new Router({ gateway: new Gateway({ baseURL: sim.url, apiKey: sim.apiKey }), config: () => chainConfig('claude-sonnet-4', []) });
+  const fallbackFirst = simRouter(sim, chainConfig('claude-sonnet-4', []));
   const skipDiffs: number[] = [];
   const before = sim.requests.filter((r) => r.model === 'gpt-5').length;
   for (let i = 0; i < 200; i++) {
@@ -149,7 +147,7 @@ async function measure(sim: Simulator, log: (line: string) => void): Promise<Cor
   // Heap growth over 1000 streamed requests (needs --expose-gc for a meaningful number).
   sim.reset();
   const gc = (globalThis as { gc?: () => void }).gc;
-  const heapRouter = new Router({ gateway: new Gateway({ baseURL: sim.url, apiKey: sim.apiKey }), config: () => chainConfig('gpt-5', ['claude-sonnet-4']) });
+  const heapRouter = simRouter(sim, chainConfig('gpt-5', ['claude-sonnet-4']));
   for (let i = 0; i < 50; i++) await routerTtft(heapRouter);
   gc?.();
   gc?.();
@@ -167,7 +165,7 @@ async function measure(sim: Simulator, log: (line: string) => void): Promise<Cor
   sim.reset();
   sim.setScript('gpt-5', { fault: { type: 'hang' } });
   const defaults = chainConfig('gpt-5', ['claude-sonnet-4'], DEFAULT_CONFIG.timeouts);
-  const silentRouter = new Router({ gateway: new Gateway({ baseURL: sim.url, apiKey: sim.apiKey }), config: () => defaults, health: new Health() });
+  const silentRouter = simRouter(sim, defaults);
   log(`silent model: waiting for the default first-token timeout (${defaults.timeouts.firstTokenMs} ms)…`);
   const silent_model_failover_s = (await routerTtft(silentRouter)) / 1000;
 

@@ -19,7 +19,8 @@ import { HISTORY_WINDOW, OUTCOME_WINDOW, firstTokenDeadline, quantile } from '..
 import { resolveSettings } from '../src/core/routes';
 import { Router, type RouterEvent } from '../src/core/router';
 import { continuationMessages, type ChatMessage } from '../src/core/tasks';
-import { chainConfig, routerTtft } from './core';
+import { routerTtft } from './core';
+import { chainConfig, simRouter } from './setup';
 import { median, round } from './stats';
 
 export interface ResilienceBenchResults {
@@ -68,7 +69,7 @@ async function silentAfterHistory(sim: Simulator, log: (line: string) => void) {
   sim.reset();
   const config = chainConfig(PRIMARY, [FALLBACK]);
   const health = new Health();
-  const router = new Router({ gateway: new Gateway({ baseURL: sim.url, apiKey: sim.apiKey }), config: () => config, health });
+  const router = simRouter(sim, config, health);
   sim.setScript(PRIMARY, { ttftMs: 1_000, words: 20 });
   // The history is real requests (all at once, so it takes a second rather than thirty).
   await Promise.all(Array.from({ length: 30 }, () => routerTtft(router)));
@@ -172,7 +173,7 @@ async function hedgeTail(sim: Simulator, log: (line: string) => void) {
     sim.setScript(primary, [...Array(30).fill({ ttftMs: 100, words: 8 }), ...pattern.map((ttftMs) => ({ ttftMs, words: 8 }))]);
     sim.setScript(fallback, { ttftMs: 100, words: 8 });
     const config = chainConfig(primary, [fallback]);
-    const router = new Router({ gateway: new Gateway({ baseURL: sim.url, apiKey: sim.apiKey }), config: () => config, health: new Health() });
+    const router = simRouter(sim, config);
     const one = async () => {
       const t0 = performance.now();
       let ttft = NaN;
@@ -204,7 +205,7 @@ async function poolBurst(sim: Simulator, log: (line: string) => void) {
   for (const m of [...members, 'burst-single']) sim.setScript(m, limited);
   const burst = async (primary: string, pools: Record<string, string[]>) => {
     const { config } = resolveSettings([{ source: 'user', values: { routes: { code_review: { primary, fallbacks: [] } }, globalFallbacks: [], pools, timeouts: { rateLimitMaxWaitMs: 0 } } }]);
-    const router = new Router({ gateway: new Gateway({ baseURL: sim.url, apiKey: sim.apiKey }), config: () => config, health: new Health() });
+    const router = simRouter(sim, config);
     const runs = await Promise.all(
       Array.from({ length: 60 }, async () => {
         let limitedHere = false;
@@ -283,7 +284,7 @@ async function chaosSoak(sim: Simulator, log: (line: string) => void) {
       },
     },
   ]);
-  const router = new Router({ gateway: new Gateway({ baseURL: sim.url, apiKey: sim.apiKey }), config: () => config, health: new Health() });
+  const router = simRouter(sim, config);
   // The check itself must catch a lost piece and a repeated one.
   const probe: ChatMessage[] = [{ role: 'user', content: 'probe' }];
   const a = defaultText('chaos-a', { messages: probe }, CHAOS_WORDS);

@@ -1,10 +1,9 @@
 /** Named fault scenarios: each checks the answer text, the answering model and that no text was lost. */
 import type { ModelScript } from '../sim/scripts';
 import type { Simulator } from '../sim/server';
-import { Gateway } from '../src/core/gateway';
-import { Health } from '../src/core/resilience/health';
 import { resolveSettings } from '../src/core/routes';
-import { Router, type RouterEvent } from '../src/core/router';
+import type { RouterEvent } from '../src/core/router';
+import { simRouter } from './setup';
 
 export interface ScenarioResult {
   name: string;
@@ -63,7 +62,7 @@ export async function runScenarios(sim: Simulator): Promise<ScenarioResult[]> {
   for (const s of SCENARIOS) {
     sim.reset();
     for (const [model, script] of Object.entries(s.scripts)) sim.setScript(model, script);
-    const router = new Router({ gateway: new Gateway({ baseURL: sim.url, apiKey: sim.apiKey }), config: () => config, health: new Health() });
+    const router = simRouter(sim, config);
     const started = performance.now();
     let events: RouterEvent[] = [];
     for (let i = 0; i <= (s.warmups ?? 0); i++) {

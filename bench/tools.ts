@@ -6,13 +6,10 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import OpenAI from 'openai';
 import { startSimulator } from '../sim/server';
-import { Gateway } from '../src/core/gateway';
-import { Health } from '../src/core/resilience/health';
-import { Router } from '../src/core/router';
 import { runToolLoop, type ToolHost } from '../src/core/tools/loop';
 import { READ_ONLY_TOOLS } from '../src/core/tools/schemas';
 import { TOOL_CALLS } from '../test/unit/wireExpectations';
-import { chainConfig } from './core';
+import { chainConfig, simRouter } from './setup';
 import { median } from './stats';
 
 const WIRE = join(__dirname, '..', '..', 'shared', 'wire', 'streams');
@@ -31,7 +28,7 @@ export async function measureTools(log: (line: string) => void = console.log): P
     let assembled = 0;
     for (const file of files) {
       sim.setScript('wire', { fault: { type: 'raw', status: 200, headers: { 'content-type': 'text/event-stream' }, body: readFileSync(join(WIRE, file)), splitBytes: 13 } });
-      const router = new Router({ gateway: new Gateway({ baseURL: sim.url, apiKey: sim.apiKey }), config: () => chainConfig('wire', []) });
+      const router = simRouter(sim, chainConfig('wire', []));
       let calls: unknown;
       for await (const e of router.run({ task: 'code_review', messages: [{ role: 'user', content: 'x' }] }, new AbortController().signal)) {
         if (e.type === 'done') calls = e.toolCalls.map((c) => ({ id: c.id, name: c.name, arguments: JSON.parse(c.arguments || '{}') }));
@@ -51,7 +48,7 @@ export async function measureTools(log: (line: string) => void = console.log): P
     for (let round = 0; round < 40; round++) {
       sim.reset();
       sim.setScript('agent', [...Array.from({ length: STEPS - 1 }, () => step), { text: 'done' }]);
-      const router = new Router({ gateway: new Gateway({ baseURL: sim.url, apiKey: sim.apiKey }), config: () => chainConfig('agent', []), health: new Health() });
+      const router = simRouter(sim, chainConfig('agent', []));
       const t0 = performance.now();
       for await (const _ of runToolLoop(router, { task: 'code_review', messages: [{ role: 'user', content: 'read a.ts' }] }, host, new AbortController().signal, { maxSteps: STEPS + 1 })) {
         /* drain */

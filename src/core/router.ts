@@ -4,7 +4,7 @@
  * `RULE:`.
  */
 import { GatewayError, classify, isGatewayError, clip, type Classification, type FailureReason, type Fix } from './errors';
-import type { ChatGateway, StreamPart, ToolSchema, Usage } from './gateway';
+import type { ChatGateway, ToolSchema, Usage } from './gateway';
 import { Health, type Ticket } from './resilience/health';
 import { Attempt, AttemptAborted } from './resilience/attempt';
 import { firstTokenDeadline, hedgeDelay, poolOrder as choosePoolOrder, reorderDegraded, type Deadline } from './resilience/policies';
@@ -287,7 +287,6 @@ export class Router {
     const deadline = firstTokenDeadline(this.health.history(candidate.model), config.timeouts.firstTokenMs);
     const ticket = this.health.begin(candidate.model);
     const attempt = new Attempt(
-      candidate.model,
       this.options.gateway,
       {
         model: candidate.model,
@@ -466,7 +465,7 @@ export class Router {
       if (!why) healthy.push(c);
       else {
         if (!attempts.some((a) => a.model === c.model && a.outcome === 'skipped')) {
-          attempts.push({ model: c.model, outcome: 'skipped', reason: why.why, summary: `skipped: ${this.health.skipReason(c.model)}`, durationMs: 0 });
+          attempts.push({ model: c.model, outcome: 'skipped', reason: why.why, summary: `skipped: ${this.health.describe(why)}`, durationMs: 0 });
         }
         if (why.why === 'circuit_open') knownDown.push(c);
       }

@@ -211,6 +211,19 @@ export function resolveSettings(layers: Array<{ source: SettingSource; values: R
     for (const [name, v] of Object.entries(value)) each(name, v);
   };
 
+  /** An object of known fields (`switchboard.timeouts`, `switchboard.hedging`), each validated into `target`. */
+  const fields = <T extends object>(base: string, value: unknown, schemas: Record<keyof T, z.ZodMiniType>, target: T, source: SettingSource) =>
+    section(base, value, (field, v) => {
+      const key = `${base}.${field}`;
+      if (!(field in schemas)) {
+        problems.push({ key, message: `unknown field; expected ${Object.keys(schemas).join(', ')}` });
+        return;
+      }
+      leaf(key, schemas[field as keyof T] as z.ZodMiniType<unknown>, v, source, (parsed) => {
+        (target as Record<string, unknown>)[field] = parsed;
+      });
+    });
+
   for (const { source, values } of layers) {
     section('switchboard.routes', values.routes, (task, routeValue) => {
       const base = `switchboard.routes.${task}`;
@@ -288,28 +301,8 @@ export function resolveSettings(layers: Array<{ source: SettingSource; values: R
       }
       config.prices[model] = next as PriceOverride;
     });
-    section('switchboard.timeouts', values.timeouts, (field, v) => {
-      const key = `switchboard.timeouts.${field}`;
-      if (!(field in TIMEOUT_LEAVES)) {
-        problems.push({ key, message: `unknown field; expected ${Object.keys(TIMEOUT_LEAVES).join(', ')}` });
-        return;
-      }
-      const f = field as keyof Timeouts;
-      leaf(key, TIMEOUT_LEAVES[f], v, source, (n) => {
-        config.timeouts[f] = n;
-      });
-    });
-    section('switchboard.hedging', values.hedging, (field, v) => {
-      const key = `switchboard.hedging.${field}`;
-      if (!(field in HEDGING_LEAVES)) {
-        problems.push({ key, message: `unknown field; expected ${Object.keys(HEDGING_LEAVES).join(', ')}` });
-        return;
-      }
-      const f = field as keyof Hedging;
-      leaf(key, HEDGING_LEAVES[f] as z.ZodMiniType<unknown>, v, source, (parsed) => {
-        (config.hedging as unknown as Record<string, unknown>)[f] = parsed;
-      });
-    });
+    fields('switchboard.timeouts', values.timeouts, TIMEOUT_LEAVES, config.timeouts, source);
+    fields('switchboard.hedging', values.hedging, HEDGING_LEAVES, config.hedging, source);
     section('switchboard.pools', values.pools, (name, v) => {
       const key = `switchboard.pools.${name}`;
       if (!POOL_NAME.test(name)) {

@@ -30,7 +30,6 @@ export class Attempt {
   private first: Promise<FirstOutcome> | undefined;
 
   constructor(
-    readonly model: string,
     gateway: ChatGateway,
     request: CompletionRequest,
     firstTokenMs: number,

@@ -17,7 +17,7 @@ export type Unavailable =
   | { why: 'unsupported'; summary: string };
 
 /** `rate-limited, cooling down for 12 s`, `failing repeatedly (circuit open)`, `not offered by this gateway (…)`. */
-export function describeUnavailable(why: Unavailable, now: number): string {
+function describeUnavailable(why: Unavailable, now: number): string {
   if (why.why === 'cooling_down') return `rate-limited, cooling down for ${Math.ceil((why.untilMs - now) / 1000)} s`;
   if (why.why === 'circuit_open') return 'failing repeatedly (circuit open)';
   return why.summary;
@@ -326,7 +326,12 @@ export class Health {
   /** Why a model is skipped now, in words, or undefined when it is not. */
   skipReason(model: string): string | undefined {
     const why = this.unavailable(model);
-    return why ? describeUnavailable(why, this.now()) : undefined;
+    return why ? this.describe(why) : undefined;
+  }
+
+  /** A verdict of unavailable() in words, against this health's clock. */
+  describe(why: Unavailable): string {
+    return describeUnavailable(why, this.now());
   }
 
   /** Milliseconds until the model's rate-limit cooldown ends (0 when it is not cooling down). */
