@@ -24,6 +24,8 @@ export interface StartOptions {
   env?: Record<string, string | null | undefined>;
   /** false (default) turns workspace trust off; true keeps it, for Restricted Mode tests. */
   trust?: boolean;
+  /** More code-server flags (a VsCodeTarget's payloadArgs). */
+  extraArgs?: string[];
   /** Default: ensureCodeServer(). */
   codeServerBin?: string;
   /** How long to wait for code-server to answer; default 30 s. */

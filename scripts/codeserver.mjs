@@ -72,7 +72,7 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
  * Starts code-server on 127.0.0.1 with its own user-data and extensions folders and waits until it answers.
  * `env` values of null remove a variable; the extension host inherits this environment.
  */
-export async function startCodeServer({ codeServerBin, folder, userDataDir, extensionsDir, port = 0, userSettings = {}, env = {}, trust = false, timeoutMs = 30_000 }) {
+export async function startCodeServer({ codeServerBin, folder, userDataDir, extensionsDir, port = 0, userSettings = {}, env = {}, trust = false, timeoutMs = 30_000, extraArgs = [] }) {
   const bin = codeServerBin ?? (await ensureCodeServer()); // returns at once when installed
   if (!port) port = await freePort();
   mkdirSync(join(userDataDir, 'User'), { recursive: true });
@@ -106,6 +106,7 @@ export async function startCodeServer({ codeServerBin, folder, userDataDir, exte
     ...(trust ? [] : ['--disable-workspace-trust']),
     '--user-data-dir', userDataDir,
     '--extensions-dir', extensionsDir,
+    ...extraArgs,
     folder,
   ];
   // detached: its own process group, so stop() can end code-server and the extension hosts it forks.

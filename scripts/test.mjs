@@ -2,20 +2,26 @@
 // Suites that need code-server or Chromium provision them first (scripts/provision.mjs).
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { VSCODES } from './provision.mjs';
+
+const e2eArgs = ['mocha', '--no-config', '--node-option', 'import=tsx', '--extension', 'ts', '--timeout', '180000', 'test/e2e/**/*.test.ts'];
+/** The host and e2e suites run on both VS Codes of scripts/provision.mjs (VSCODES), chosen by SWITCHBOARD_VSCODE. */
+const onEach = (name, make) =>
+  Object.entries(VSCODES).map(([which, v]) => ({ ...make(which), name: `${name} on VS Code ${v.vscode} (${which})`, env: { SWITCHBOARD_VSCODE: which } }));
 
 const suites = [
   { name: 'typecheck', cmd: 'npx', args: ['tsc', '-p', '.', '--noEmit'], kind: 'check' },
   { name: 'typecheck (webview)', cmd: 'npx', args: ['tsc', '-p', 'src/webview', '--noEmit'], kind: 'check', optionalFile: 'src/webview/tsconfig.json' },
   { name: 'unit', cmd: 'npx', args: ['mocha'], kind: 'mocha' },
   { name: 'webview (Chromium)', cmd: 'npx', args: ['mocha', '--no-config', '--node-option', 'import=tsx', '--extension', 'ts', '--timeout', '60000', 'test/webview/**/*.test.ts'], kind: 'mocha', optionalFile: 'test/webview' },
-  { name: 'host (code-server extension host)', cmd: 'npx', args: ['tsx', 'test/host/runner.ts'], kind: 'summary', optionalFile: 'test/host/runner.ts' },
-  { name: 'e2e (code-server + Chromium)', cmd: 'npx', args: ['mocha', '--no-config', '--node-option', 'import=tsx', '--extension', 'ts', '--timeout', '180000', 'test/e2e/**/*.test.ts'], kind: 'mocha', optionalFile: 'test/e2e/e2e.test.ts' },
+  ...onEach('host (code-server extension host)', () => ({ cmd: 'npx', args: ['tsx', 'test/host/runner.ts'], kind: 'summary', optionalFile: 'test/host/runner.ts' })),
+  ...onEach('e2e (code-server + Chromium)', () => ({ cmd: 'npx', args: e2eArgs, kind: 'mocha', optionalFile: 'test/e2e/e2e.test.ts' })),
 ];
 
 function run(suite) {
   return new Promise((resolve) => {
     let out = '';
-    const child = spawn(suite.cmd, suite.args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, FORCE_COLOR: '0' } });
+    const child = spawn(suite.cmd, suite.args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, FORCE_COLOR: '0', ...suite.env } });
     const tee = (stream, target) =>
       stream.on('data', (d) => {
         out += d;

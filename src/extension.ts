@@ -25,6 +25,8 @@ import { Settings, isLoopback } from './host/settings';
 import { StatusBar } from './host/statusBar';
 import { lazyTools } from './host/lazyTools';
 import { Proposals } from './host/proposals';
+import { providerApi } from './host/lmApi';
+import { LM_VENDOR, LmProvider } from './host/lmProvider';
 
 /** Every module of the bundle has been evaluated once this line runs. */
 const bundleEvaluated = performance.now();
@@ -116,6 +118,7 @@ export function activate(context: vscode.ExtensionContext): { activationMs: numb
       budget.answered(before, today.cost);
     },
   };
+  const classify = lazyClassifier(context.extensionPath, log);
   let commands: Commands | undefined;
   let session: ChatSession | undefined;
   const tools = lazyTools(context.extensionPath, log, {
@@ -143,11 +146,27 @@ export function activate(context: vscode.ExtensionContext): { activationMs: numb
     ensureKey,
     log,
     () => ({ restricted: settings.snapshot.restricted, hasKey: Boolean(key), models: models() }),
-    lazyClassifier(context.extensionPath, log),
+    classify,
     { ...meter, allow: (request) => budget.allow(request) },
     tools.loop,
     proposals,
   );
+  // VS Code 1.104 and later: Switchboard's models in Copilot Chat's picker and for any extension using vscode.lm.
+  const registerLm = providerApi();
+  const lmProvider = registerLm
+    ? new LmProvider({
+        router: () => router,
+        hasKey: () => Boolean(key),
+        requireKey: ensureKey,
+        config: () => settings.snapshot.config,
+        classify,
+        contextWindow: (m) => prices.contextWindow(m),
+        meter: { ...meter, allow: (request) => budget.allow(request) },
+        log,
+        version: String((context.extension.packageJSON as { version?: unknown }).version ?? '0'),
+      })
+    : undefined;
+  if (registerLm && lmProvider) context.subscriptions.push(lmProvider, registerLm(LM_VENDOR, lmProvider));
   const statusBar = new StatusBar();
   statusBar.usage(ledger.today(), ledger.sessionTotals());
   const view = new ChatView(
@@ -190,9 +209,11 @@ export function activate(context: vscode.ExtensionContext): { activationMs: numb
     secrets.onDidChange(async () => {
       await rebuild();
       session.publish();
+      lmProvider?.refresh();
     }),
     settings.onDidChange(async (snap) => {
       await rebuild();
+      lmProvider?.refresh();
       log.info(`settings changed; gateway ${snap.connection.baseURL}`);
       session.publish();
       usageView.refresh();

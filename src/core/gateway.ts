@@ -20,8 +20,11 @@ export interface CompletionRequest {
   temperature: number;
   /** Functions the model may call; absent, the request carries no `tools` at all. */
   tools?: ToolSchema[];
-  /** `none` lets the model see the tools (and its earlier calls) but not call one: the last step of a loop. */
-  toolChoice?: 'auto' | 'none';
+  /**
+   * `none` lets the model see the tools (and its earlier calls) but not call one: the last step of a loop;
+   * `required` makes it call one (a VS Code language model caller's LanguageModelChatToolMode.Required).
+   */
+  toolChoice?: 'auto' | 'none' | 'required';
 }
 
 /** A function the model may call: its JSON Schema parameters as chat completions takes them. */

@@ -29,7 +29,7 @@ export interface RouteRequest {
   complexity?: ComplexityEstimate;
   /** Functions the model may call (a tool loop's step); the answer may then be tool calls instead of text. */
   tools?: ToolSchema[];
-  toolChoice?: 'auto' | 'none';
+  toolChoice?: 'auto' | 'none' | 'required';
   /** Interactive work (chat, editor actions) may be hedged; batch work never is. */
   hedge?: boolean;
   /** The plan to run, when the caller already made one (so a pool's choice and the log line agree). */

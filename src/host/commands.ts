@@ -71,6 +71,20 @@ export class Commands extends Disposable {
     register('switchboard.attachToChat', () => this.attachToChat());
     register('switchboard.reviewChangedFiles', () => this.tools.reviewChangedFiles());
     register('switchboard.translateComments', () => this.tools.translateComments());
+    register('switchboard.manageLanguageModels', () => this.manageLanguageModels());
+  }
+
+  /** VS Code's "Manage Models" for the switchboard vendor (Copilot Chat's picker, the Language Models editor). */
+  private async manageLanguageModels(): Promise<void> {
+    type Item = vscode.QuickPickItem & { command: string; args?: unknown[] };
+    const items: Item[] = [
+      { label: '$(key) Set API Key', description: 'one gateway key for every Switchboard model', command: 'switchboard.setApiKey' },
+      { label: '$(gear) Open Settings', description: 'base URL, routes, cost mode', command: 'workbench.action.openSettings', args: ['@ext:switchboard-dev.switchboard'] },
+      { label: '$(list-tree) Show Routing Table', description: 'which model answers each task', command: 'switchboard.showRoutingTable' },
+      { label: '$(graph) Show Usage', description: 'tokens and cost, chat and language model requests together', command: 'switchboard.showUsage' },
+    ];
+    const choice = await vscode.window.showQuickPick(items, { title: 'Switchboard: Manage Language Models', placeHolder: 'Switchboard · Auto and one model per task, through your gateway' });
+    if (choice) await vscode.commands.executeCommand(choice.command, ...(choice.args ?? []));
   }
 
   /** The editor the user means: the active one, or the last one focused before the chat took focus. */

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Browser, BrowserContext, Frame, Page } from 'playwright-core';
 import { installVsix, launchChromium, startCodeServer, workbenchUrl, type CodeServer } from '../../scripts/codeserver.mjs';
-import { ensureChromium, ensureCodeServer } from '../../scripts/provision.mjs';
+import { ensureChromium, ensureCodeServer, vscodeTarget } from '../../scripts/provision.mjs';
 
 export type { CodeServer };
 
@@ -20,7 +20,9 @@ declare const document: any;
 declare const window: any;
 
 export const ROOT = resolve(__dirname, '../..');
-export const RESULTS = join(ROOT, 'test-results', 'e2e');
+/** Which VS Code this run drives (SWITCHBOARD_VSCODE): the minimum the manifest accepts, or the newest that runs here. */
+export const VSCODE = vscodeTarget();
+export const RESULTS = join(ROOT, 'test-results', `e2e-${VSCODE.name}`);
 export const VIEWPORT = { width: 1280, height: 800 };
 
 // ---------------------------------------------------------------------------------------------------
@@ -72,7 +74,7 @@ let prepared: Promise<Prepared> | undefined;
 export function prepare(): Promise<Prepared> {
   prepared ??= (async () => {
     const [codeServerBin, chromiumPath] = await Promise.all([
-      ensureCodeServer(),
+      ensureCodeServer(VSCODE),
       ensureChromium(),
       execFileText('npm', ['run', '--silent', 'package'], 180_000),
     ]);

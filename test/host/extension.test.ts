@@ -9,31 +9,7 @@ import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { startSimulator, type Simulator } from '../../sim/server';
 import type { TestApi } from '../../src/extension';
-
-const EXT_ID = 'switchboard-dev.switchboard';
-const KEY = 'sk-host-test-0123456789abcdefghij';
-
-async function api(): Promise<TestApi> {
-  const ext = vscode.extensions.getExtension<{ test?: TestApi }>(EXT_ID);
-  assert.ok(ext, `${EXT_ID} is installed`);
-  const exports = await ext.activate();
-  assert.ok(exports.test, 'the extension runs in test mode');
-  return exports.test;
-}
-
-async function setUser(key: string, value: unknown) {
-  await vscode.workspace.getConfiguration('switchboard').update(key, value, vscode.ConfigurationTarget.Global);
-}
-
-async function until<T>(what: string, fn: () => T | undefined, ms = 10_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
+import { EXT_ID, KEY, api, setUser, until } from './setup';
 
 describe('Switchboard in a real extension host', function () {
   this.timeout(30_000);

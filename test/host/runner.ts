@@ -15,7 +15,7 @@ import { basename, join, relative, resolve } from 'node:path';
 import { text } from 'node:stream/consumers';
 import type { Browser } from 'playwright-core';
 import { launchChromium, remoteUri, startCodeServer, workbenchUrl, type CodeServer } from '../../scripts/codeserver.mjs';
-import { ensureChromium, ensureCodeServer, run } from '../../scripts/provision.mjs';
+import { ensureChromium, ensureCodeServer, run, vscodeTarget } from '../../scripts/provision.mjs';
 import { REPORT_TARGET_FILE, type HostReportEvent, type HostTestResult, type ReportTarget } from './index';
 
 // tsx runs this file as CommonJS (package.json has no "type"), hence __dirname and no top-level await.
@@ -23,6 +23,9 @@ const root = resolve(__dirname, '..', '..');
 const out = join(root, 'out', 'test', 'host');
 const REPORT_TIMEOUT_MS = 180_000;
 const started = Date.now();
+/** Which VS Code (SWITCHBOARD_VSCODE): the minimum the manifest accepts, or the newest that runs here. */
+const vscodeUnderTest = vscodeTarget();
+const screenshot = join('test-results', `host-${vscodeUnderTest.name}.png`);
 const seconds = () => `${((Date.now() - started) / 1000).toFixed(1)} s`;
 
 const results: HostTestResult[] = [];
@@ -98,19 +101,19 @@ async function main(tmp: string): Promise<boolean> {
   console.log('host: building the extension and the host tests');
   await run('npm', ['run', '--silent', 'build'], { quiet: true, timeoutMs: 120_000 });
   await run(process.execPath, [join(root, 'scripts', 'build-tests.mjs')], { quiet: true, timeoutMs: 120_000 });
-  const codeServerBin = await ensureCodeServer();
+  const codeServerBin = await ensureCodeServer(vscodeUnderTest);
   await ensureChromium();
 
   reports.listen(0, '127.0.0.1');
   await once(reports, 'listening');
   const resultFile = join(tmp, 'results.json');
-  const target: ReportTarget = { url: `http://127.0.0.1:${(reports.address() as AddressInfo).port}/report`, resultFile };
+  const target: ReportTarget = { url: `http://127.0.0.1:${(reports.address() as AddressInfo).port}/report`, resultFile, ...(process.env.SWITCHBOARD_HOST_GREP ? { grep: process.env.SWITCHBOARD_HOST_GREP } : {}) };
   writeFileSync(join(out, REPORT_TARGET_FILE), JSON.stringify(target));
 
   const workspace = join(tmp, 'workspace');
   mkdirSync(workspace);
-  server = await startCodeServer({ codeServerBin, folder: workspace, userDataDir: join(tmp, 'user-data'), extensionsDir: join(tmp, 'extensions') });
-  console.log(`host: code-server on ${server.url} (${seconds()}), running the tests in its extension host`);
+  server = await startCodeServer({ codeServerBin, folder: workspace, userDataDir: join(tmp, 'user-data'), extensionsDir: join(tmp, 'extensions'), extraArgs: vscodeUnderTest.payloadArgs });
+  console.log(`host: code-server ${vscodeUnderTest.codeServer} (VS Code ${vscodeUnderTest.vscode}, ${vscodeUnderTest.name}) on ${server.url} (${seconds()}), running the tests in its extension host`);
 
   browser = await launchChromium();
   const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
@@ -140,7 +143,7 @@ async function main(tmp: string): Promise<boolean> {
   }
 
   mkdirSync(join(root, 'test-results'), { recursive: true });
-  await withTimeout('the screenshot', page.screenshot({ path: join(root, 'test-results', 'host.png') }), 15_000).catch((err: unknown) =>
+  await withTimeout('the screenshot', page.screenshot({ path: join(root, screenshot) }), 15_000).catch((err: unknown) =>
     console.error(`host: no screenshot: ${String(err)}`),
   );
   return end !== undefined;
@@ -177,7 +180,7 @@ async function runAndReport(tmp: string): Promise<number> {
     }
   }
   if (reported) rmSync(tmp, { recursive: true, force: true }); // kept after a failed run, for its logs
-  console.log(`host: ${seconds()}, screenshot test-results/host.png`);
+  console.log(`host: ${seconds()}, screenshot ${screenshot}`);
   console.log(`host: ${passed} passed, ${failed} failed`);
   return failed > 0 ? 1 : 0;
 }
