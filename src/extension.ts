@@ -27,6 +27,7 @@ import { lazyTools } from './host/lazyTools';
 import { Proposals } from './host/proposals';
 import { providerApi } from './host/lmApi';
 import { LM_VENDOR, LmProvider } from './host/lmProvider';
+import { openWalkthrough, showWalkthroughOnFirstRun } from './host/walkthrough';
 
 /** Every module of the bundle has been evaluated once this line runs. */
 const bundleEvaluated = performance.now();
@@ -186,7 +187,7 @@ export function activate(context: vscode.ExtensionContext): { activationMs: numb
     gateway: settings.snapshot.connection.baseURL,
     firstTokenMs: settings.snapshot.config.timeouts.firstTokenMs,
   }));
-  commands = new Commands(session, view, secrets, settings, log, picker, { usage: usageView, health: healthView }, tools, {
+  commands = new Commands(session, view, secrets, settings, log, picker, { usage: usageView, health: healthView, walkthrough: () => openWalkthrough(context.extension.id) }, tools, {
     plan: (task) => router?.route({ task }),
     skipReason: (model) => health.skipReason(model),
     resetHealth: () => health.reset(),
@@ -221,6 +222,7 @@ export function activate(context: vscode.ExtensionContext): { activationMs: numb
     session.onBusy(({ busy, model }) => statusBar.update(busy, model)),
   );
   settings.warn();
+  void showWalkthroughOnFirstRun(context, log);
   // As VS Code counts it (Developer: Show Running Extensions): loading our code plus the activate() call,
   // not the time VS Code itself spends between the two.
   const loadMs = bundleEvaluated - bundleEvaluationStarted;

@@ -30,7 +30,7 @@ export class Commands extends Disposable {
     private readonly settings: Settings,
     private readonly log: Log,
     private readonly picker: ModelPicker,
-    private readonly panels: { usage: UsageView; health: HealthView },
+    private readonly panels: { usage: UsageView; health: HealthView; walkthrough: () => Thenable<unknown> },
     private readonly tools: Pick<LazyTools, 'reviewChangedFiles' | 'translateComments'>,
     /** What the router would do now (health-aware), and forgetting what it learned. */
     private readonly routing: { plan(task: TaskType): RoutePlan | undefined; skipReason(model: string): string | undefined; resetHealth(): void },
@@ -72,6 +72,7 @@ export class Commands extends Disposable {
     register('switchboard.reviewChangedFiles', () => this.tools.reviewChangedFiles());
     register('switchboard.translateComments', () => this.tools.translateComments());
     register('switchboard.manageLanguageModels', () => this.manageLanguageModels());
+    register('switchboard.openWalkthrough', () => this.panels.walkthrough());
   }
 
   /** VS Code's "Manage Models" for the switchboard vendor (Copilot Chat's picker, the Language Models editor). */

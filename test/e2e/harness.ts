@@ -151,6 +151,10 @@ export const BASE_SETTINGS: Record<string, unknown> = {
   'window.commandCenter': false,
   'workbench.layoutControl.enabled': false,
   'editor.fontSize': 13,
+  // VS Code 1.120 and later open some editors (settings.json among them) in a modal overlay; tests drive tabs.
+  'workbench.editor.useModal': 'off',
+  // Switchboard's Get Started walkthrough opens on a fresh profile; test 26 turns this back on to see it.
+  'workbench.welcomePage.walkthroughs.openOnInstall': false,
 };
 
 /** Creates files under `dir` (relative path → content). */

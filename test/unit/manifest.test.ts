@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { DEFAULT_CONFIG } from '../../src/core/routes';
 import { DEFAULT_TOOL_EXCLUDE } from '../../src/core/tools/paths';
 import { TASK_TYPES } from '../../src/core/tasks';
@@ -43,6 +43,24 @@ describe('the manifest', () => {
   it('keeps the Switchboard category on every command, and has the chat view', () => {
     for (const c of manifest.contributes.commands) assert.equal(c.category, 'Switchboard', c.command);
     assert.equal(manifest.contributes.views.switchboard[0].id, 'switchboard.chat');
+  });
+
+  it('contributes the language model provider with a management command that exists', () => {
+    const [provider] = manifest.contributes.languageModelChatProviders;
+    assert.equal(provider.vendor, 'switchboard');
+    const commands = manifest.contributes.commands.map((c: { command: string }) => c.command);
+    assert.ok(commands.includes(provider.managementCommand), provider.managementCommand);
+  });
+
+  it('has a walkthrough whose steps name real commands and media files', () => {
+    const [walkthrough] = manifest.contributes.walkthroughs;
+    const commands = new Set(manifest.contributes.commands.map((c: { command: string }) => c.command));
+    assert.equal(walkthrough.steps.length, 4);
+    for (const step of walkthrough.steps) {
+      assert.ok(existsSync(step.media.markdown), step.media.markdown);
+      for (const [, command] of String(step.description).matchAll(/\(command:([\w.]+)\)/g)) assert.ok(commands.has(command), `${step.id}: ${command}`);
+      assert.ok(step.completionEvents.length > 0, step.id);
+    }
   });
 
   it('shows the editor submenu only with a selection', () => {
