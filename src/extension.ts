@@ -4,7 +4,9 @@ import { Health } from './core/resilience/health';
 import { candidateChain } from './core/routes';
 import { Router } from './core/router';
 import { TASK_TYPES } from './core/tasks';
-import { ChatSession } from './host/chatSession';
+import { ChatSession, restoreMessage } from './host/chatSession';
+import { ConversationHistory } from './core/history';
+import type { UiMessage } from './protocol';
 import { lazyClassifier } from './host/classifier';
 import { loadPriceLibrary } from './host/prices';
 import { PriceBook } from './core/usage/prices';
@@ -149,6 +151,7 @@ export function activate(context: vscode.ExtensionContext): { activationMs: numb
     () => ({ restricted: settings.snapshot.restricted, hasKey: Boolean(key), models: models() }),
     classify,
     { ...meter, allow: (request) => budget.allow(request) },
+    new ConversationHistory<UiMessage>(stored('switchboard.history.v1'), restoreMessage),
     tools.loop,
     proposals,
   );
@@ -180,6 +183,7 @@ export function activate(context: vscode.ExtensionContext): { activationMs: numb
       fix: (f) => commands!.fix(f),
       pickModel: () => commands!.pickModel(),
       attach: () => commands!.attachToChat(),
+      conversation: (id, action) => commands!.conversation(id, action),
     },
     log,
   );

@@ -80,6 +80,17 @@ export const UiMessage = z.object({
 });
 export type UiMessage = z.infer<typeof UiMessage>;
 
+/** A conversation in the chat's history: what the list shows. */
+export const ConversationSummary = z.object({
+  id,
+  title: z.string().check(z.maxLength(200)),
+  createdAt: z.number(),
+  updatedAt: z.number(),
+  count: z.number(),
+});
+export type ConversationSummary = z.infer<typeof ConversationSummary>;
+const CurrentConversation = z.object({ id, title: z.string().check(z.maxLength(200)) });
+
 export const ViewState = z.object({
   messages: z.array(UiMessage),
   draft: shortText,
@@ -92,6 +103,9 @@ export const ViewState = z.object({
   hasKey: z.boolean(),
   /** Context attached to the next question. */
   chips: z._default(z.array(ContextChip), []),
+  /** The conversation shown, and the past ones (newest first). */
+  conversation: z.optional(CurrentConversation),
+  history: z._default(z.array(ConversationSummary), []),
 });
 export type ViewState = z.infer<typeof ViewState>;
 
@@ -107,6 +121,10 @@ export const HostMessage = z.discriminatedUnion('type', [
   /** The context chips changed (attached, removed, or sent with a question). */
   z.object({ type: z.literal('chips'), chips: z.array(ContextChip) }),
   z.object({ type: z.literal('focusInput') }),
+  /** The history changed (a conversation renamed or deleted); a reopened one comes as a snapshot. */
+  z.object({ type: z.literal('history'), conversation: CurrentConversation, history: z.array(ConversationSummary) }),
+  /** Show the list of past conversations (Switchboard: Show Chat History). */
+  z.object({ type: z.literal('showHistory') }),
 ]);
 export type HostMessage = z.infer<typeof HostMessage>;
 
@@ -118,6 +136,8 @@ export const WebviewMessage = z.discriminatedUnion('type', [
   /** Ask the question behind answer `id` again, routed as `task`. */
   z.object({ type: z.literal('reroute'), id, task: z.enum(TASK_TYPES) }),
   z.object({ type: z.literal('newChat') }),
+  /** A conversation of the history: reopen it, rename it (the host asks for the title), delete it (the host asks first). */
+  z.object({ type: z.literal('conversation'), id, action: z.enum(['open', 'rename', 'delete']) }),
   z.object({ type: z.literal('copy'), text: longText }),
   z.object({ type: z.literal('insert'), text: longText }),
   z.object({ type: z.literal('replaceComment'), id }),

@@ -8,8 +8,9 @@ import type { LoopEvent } from '../core/tools/loop';
 import type { ToolLoop } from './lazyTools';
 import type { ProposalDecisions } from './proposals';
 import { TASK_LABELS, buildPrompt, fence, forTask, promptText, type ChatMessage, type TaskType } from '../core/tasks';
-import type { ContextChip, HostMessage, TaskChoice, UiMessage, ViewState } from '../protocol';
+import type { ContextChip, ConversationSummary, HostMessage, TaskChoice, UiMessage, ViewState } from '../protocol';
 import { UiMessage as UiMessageSchema } from '../protocol';
+import { ConversationHistory, titleFrom, type ConversationMeta } from '../core/history';
 import { Disposable } from './lifecycle';
 import type { Log } from './log';
 
@@ -58,6 +59,8 @@ interface Stored {
   task: TaskChoice;
   model: string;
   chips: StoredChip[];
+  /** The current conversation's id, when it began, and its title once the user renamed it. */
+  conversation?: { id: string; createdAt: number; title?: string };
 }
 
 interface Running {
@@ -98,6 +101,7 @@ export class ChatSession extends Disposable {
   private task: TaskChoice;
   private model: string;
   private chips: StoredChip[];
+  private conversation: { id: string; createdAt: number; title?: string };
   private running: Running | undefined;
   private readonly prompts = new Map<string, AskOptions>();
   /** `answer/step` → the proposal waiting for the user's decision. */
@@ -113,6 +117,7 @@ export class ChatSession extends Disposable {
     private readonly env: () => { restricted: boolean; hasKey: boolean; models: string[] },
     private readonly classify: (text: string) => TaskGuess,
     private readonly meter: Meter,
+    private readonly past: ConversationHistory<UiMessage>,
     private readonly toolLoop?: ToolLoop,
     private readonly proposals?: ProposalDecisions,
   ) {
@@ -136,6 +141,7 @@ export class ChatSession extends Disposable {
     this.task = stored.task;
     this.model = stored.model;
     this.chips = stored.chips;
+    this.conversation = stored.conversation ?? this.freshConversation();
     this._register({ dispose: () => this.flushSave() });
   }
 
@@ -155,7 +161,80 @@ export class ChatSession extends Disposable {
       busy: this.busy,
       hasKey: env.hasKey,
       chips: this.chips.map(({ id, label, title }) => ({ id, label, title })),
+      ...this.historyState(),
     };
+  }
+
+  /** The current conversation (id and title) and the past ones, newest first. */
+  private historyState(): { conversation: { id: string; title: string }; history: ConversationSummary[] } {
+    return { conversation: { id: this.conversation.id, title: this.currentTitle() }, history: this.past.list() };
+  }
+
+  private currentTitle(): string {
+    return this.conversation.title ?? titleFrom(this.messages);
+  }
+
+  private freshConversation(): { id: string; createdAt: number } {
+    return { id: `c${Date.now().toString(36)}${(this.seq++).toString(36)}`, createdAt: Date.now() };
+  }
+
+  /** The current conversation goes into the history (when it has anything in it). */
+  private async archive(): Promise<void> {
+    if (!this.messages.length) return;
+    const meta: ConversationMeta = { id: this.conversation.id, title: this.currentTitle(), createdAt: this.conversation.createdAt, updatedAt: Date.now() };
+    await this.past.put({ ...meta, messages: this.messages });
+  }
+
+  private postHistory(): void {
+    this.posted.fire({ type: 'history', ...this.historyState() });
+  }
+
+  /** Makes a past conversation the current one; the current one goes into the history. */
+  async openConversation(id: string): Promise<void> {
+    if (id === this.conversation.id) return;
+    const found = this.past.get(id);
+    if (!found) return;
+    this.stop();
+    await this.archive();
+    await this.past.take(id);
+    this.messages = found.messages;
+    this.conversation = { id: found.id, createdAt: found.createdAt, title: found.title === titleFrom(found.messages) ? undefined : found.title };
+    this.prompts.clear();
+    this.save(true);
+    this.publish();
+  }
+
+  async renameConversation(id: string, title: string): Promise<void> {
+    const clipped = title.replace(/\s+/g, ' ').trim();
+    if (!clipped) return;
+    if (id === this.conversation.id) {
+      this.conversation.title = clipped;
+      this.save(true);
+    } else if (!(await this.past.rename(id, clipped))) return;
+    this.postHistory();
+  }
+
+  async deleteConversation(id: string): Promise<void> {
+    if (id === this.conversation.id) {
+      this.stop();
+      this.messages = [];
+      this.prompts.clear();
+      this.conversation = this.freshConversation();
+      this.save(true);
+      this.publish();
+      return;
+    }
+    if (await this.past.take(id)) this.postHistory();
+  }
+
+  /** Asks the view to show the list of past conversations. */
+  showHistory(): void {
+    this.posted.fire({ type: 'showHistory' });
+  }
+
+  /** The title a conversation shows in the history (the current one included). */
+  titleOf(id: string): string | undefined {
+    return id === this.conversation.id ? this.currentTitle() : this.past.get(id)?.title;
   }
 
   /** Sends the current state (after a view is created, or after settings change). */
@@ -174,10 +253,13 @@ export class ChatSession extends Disposable {
     this.save();
   }
 
-  newChat(): void {
+  /** Starts an empty conversation; the current one is kept in the history. */
+  async newChat(): Promise<void> {
     this.stop();
+    await this.archive();
     this.messages = [];
     this.prompts.clear();
+    this.conversation = this.freshConversation();
     this.save(true);
     this.publish();
   }
@@ -498,26 +580,17 @@ export class ChatSession extends Disposable {
 
   private load(): Stored {
     const raw = this.memento.get<Partial<Stored>>(STORE);
-    const messages: UiMessage[] = [];
-    for (const m of Array.isArray(raw?.messages) ? raw.messages : []) {
-      const parsed = UiMessageSchema.safeParse(m);
-      if (!parsed.success) continue;
-      // An answer that was streaming when VS Code closed is kept, marked as interrupted.
-      if (parsed.data.state === 'streaming' || parsed.data.state === 'waiting') {
-        parsed.data.state = 'cancelled';
-        parsed.data.notice = 'Interrupted when the window closed.';
-      }
-      for (const step of parsed.data.tools ?? []) {
-        if (step.state === 'running' || step.state === 'waiting') Object.assign(step, { state: 'error', summary: 'interrupted when the window closed; nothing was changed' });
-      }
-      messages.push(parsed.data);
-    }
+    const messages = (Array.isArray(raw?.messages) ? raw.messages : []).flatMap((m) => restoreMessage(m) ?? []);
+    const c = raw?.conversation;
     return {
       messages,
       draft: typeof raw?.draft === 'string' ? raw.draft : '',
       task: typeof raw?.task === 'string' ? (raw.task as TaskChoice) : 'auto',
       model: typeof raw?.model === 'string' ? raw.model : 'auto',
       chips: (Array.isArray(raw?.chips) ? raw.chips : []).filter(isStoredChip),
+      ...(c && typeof c.id === 'string' && typeof c.createdAt === 'number'
+        ? { conversation: { id: c.id, createdAt: c.createdAt, ...(typeof c.title === 'string' && c.title ? { title: c.title } : {}) } }
+        : {}),
     };
   }
 
@@ -533,9 +606,27 @@ export class ChatSession extends Disposable {
   private flushSave(): void {
     if (this.saveTimer) clearTimeout(this.saveTimer);
     this.saveTimer = undefined;
-    const stored: Stored = { messages: this.messages, draft: this.draft, task: this.task, model: this.model, chips: this.chips };
+    const stored: Stored = { messages: this.messages, draft: this.draft, task: this.task, model: this.model, chips: this.chips, conversation: this.conversation };
     this.memento.update(STORE, stored).then(undefined, (err) => this.log.error(`could not save the chat: ${String(err)}`));
   }
+}
+
+/**
+ * A stored message as the chat can show it again, or undefined when it is not one. An answer that was
+ * streaming when VS Code closed is kept, marked as interrupted, and so is a tool step that was running.
+ */
+export function restoreMessage(m: unknown): UiMessage | undefined {
+  const parsed = UiMessageSchema.safeParse(m);
+  if (!parsed.success) return undefined;
+  const message = parsed.data;
+  if (message.state === 'streaming' || message.state === 'waiting') {
+    message.state = 'cancelled';
+    message.notice = 'Interrupted when the window closed.';
+  }
+  for (const step of message.tools ?? []) {
+    if (step.state === 'running' || step.state === 'waiting') Object.assign(step, { state: 'error', summary: 'interrupted when the window closed; nothing was changed' });
+  }
+  return message;
 }
 
 function isStoredChip(c: unknown): c is StoredChip {

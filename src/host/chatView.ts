@@ -15,6 +15,8 @@ export interface ChatViewActions {
   pickModel(): Promise<void>;
   /** The chat's "+ Context" control: pick the selection, the active file or another file. */
   attach(): Promise<void>;
+  /** A conversation of the history: reopen, rename (asks for the title) or delete (asks first). */
+  conversation(id: string, action: 'open' | 'rename' | 'delete'): Promise<void>;
 }
 
 /**
@@ -125,6 +127,8 @@ export class ChatView extends Disposable implements vscode.WebviewViewProvider {
         return this.actions.attach();
       case 'removeChip':
         return this.session.removeChip(message.id);
+      case 'conversation':
+        return this.actions.conversation(message.id, message.action);
       default: {
         const never: never = message;
         this.log.warn(`unhandled chat view message ${JSON.stringify(never)}`);

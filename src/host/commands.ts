@@ -60,6 +60,10 @@ export class Commands extends Disposable {
     register('switchboard.translateComment', () => this.translate());
     register('switchboard.openChat', () => this.view.show(true));
     register('switchboard.newChat', () => this.session.newChat());
+    register('switchboard.showChatHistory', async () => {
+      await this.view.show(true);
+      this.session.showHistory();
+    });
     register('switchboard.stop', () => this.session.stop());
     register('switchboard.showRoutingTable', () => this.showRoutingTable());
     register('switchboard.showLog', () => this.log.channel.show(true));
@@ -73,6 +77,20 @@ export class Commands extends Disposable {
     register('switchboard.translateComments', () => this.tools.translateComments());
     register('switchboard.manageLanguageModels', () => this.manageLanguageModels());
     register('switchboard.openWalkthrough', () => this.panels.walkthrough());
+  }
+
+  /** Reopens, renames or deletes a conversation of the chat's history. */
+  async conversation(id: string, action: 'open' | 'rename' | 'delete'): Promise<void> {
+    const title = this.session.titleOf(id);
+    if (title === undefined) return;
+    if (action === 'open') return this.session.openConversation(id);
+    if (action === 'rename') {
+      const next = await vscode.window.showInputBox({ title: 'Switchboard: Rename Conversation', value: title, prompt: 'The name the chat history shows', validateInput: (v) => (v.trim() ? undefined : 'A name cannot be empty') });
+      if (next?.trim()) await this.session.renameConversation(id, next);
+      return;
+    }
+    const choice = await vscode.window.showWarningMessage(`Delete the conversation “${title}”?`, { modal: true, detail: 'Its questions and answers are removed from this machine.' }, 'Delete');
+    if (choice === 'Delete') await this.session.deleteConversation(id);
   }
 
   /** VS Code's "Manage Models" for the switchboard vendor (Copilot Chat's picker, the Language Models editor). */

@@ -1,6 +1,6 @@
 /** The chat panel: banners, the message list, the pickers and the input, driven by host messages. */
 import { TASK_LABELS, TASK_TYPES } from '../core/tasks';
-import type { ContextChip, HostMessage, TaskChoice, UiMessage, ViewState } from '../protocol';
+import type { ContextChip, ConversationSummary, HostMessage, TaskChoice, UiMessage, ViewState } from '../protocol';
 import { actionButton, h } from './dom';
 import { isSafeHref } from './markdown';
 import { MessageView } from './messageView';
@@ -30,6 +30,10 @@ export class ChatApp {
   private readonly taskPicker: HTMLSelectElement;
   private readonly modelPicker: HTMLSelectElement;
   private readonly chips: HTMLElement;
+  private readonly historyPanel: HTMLElement;
+  private readonly historyList: HTMLElement;
+  private readonly historyToggle: HTMLButtonElement;
+  private lastHistory: { current: { id: string; title: string } | undefined; past: ConversationSummary[] } = { current: undefined, past: [] };
   private busy = false;
   /** The model chosen (the select shows it again after "Browse all models…"). */
   private model = 'auto';
@@ -63,7 +67,20 @@ export class ChatApp {
       ...TASK_TYPES.map((t) => h('option', { value: t }, TASK_LABELS[t])),
     );
     this.modelPicker = h('select', { 'aria-label': 'Model', title: 'Model' }, h('option', { value: 'auto' }, 'Routed'));
-    const newChat = h('button', { type: 'button', class: 'secondary', 'data-testid': 'new-chat', 'aria-label': 'New chat' }, 'New chat');
+    const newChat = h('button', { type: 'button', class: 'secondary', 'data-testid': 'new-chat', 'aria-label': 'New chat', title: 'New chat (this one stays in the history)' }, 'New chat');
+    this.historyToggle = h(
+      'button',
+      { type: 'button', class: 'secondary', 'data-testid': 'history-toggle', 'aria-label': 'Conversation history', 'aria-expanded': 'false', 'aria-controls': 'history' },
+      'History',
+    );
+    this.historyList = h('ul', { class: 'history-list', 'data-testid': 'history-list', 'aria-label': 'Conversations' });
+    const closeHistory = h('button', { type: 'button', class: 'secondary', 'data-testid': 'history-close', 'aria-label': 'Back to the conversation' }, 'Back');
+    this.historyPanel = h(
+      'section',
+      { class: 'history', id: 'history', 'data-testid': 'history', 'aria-label': 'Conversation history', hidden: true },
+      h('div', { class: 'history-head' }, h('h2', {}, 'Conversations'), closeHistory),
+      this.historyList,
+    );
 
     this.input = h('textarea', {
       'data-testid': 'chat-input',
@@ -83,12 +100,13 @@ export class ChatApp {
 
     root.replaceChildren(
       h('div', { class: 'banners' }, this.restricted, this.noKey),
+      this.historyPanel,
       this.empty,
       this.list,
       h(
         'div',
         { class: 'composer' },
-        h('div', { class: 'pickers' }, this.taskPicker, this.modelPicker, newChat),
+        h('div', { class: 'pickers' }, this.taskPicker, this.modelPicker, this.historyToggle, newChat),
         h('div', { class: 'context-row' }, attach, this.chips),
         h('div', { class: 'input-row' }, this.input, h('div', { class: 'input-buttons' }, this.send, this.stop)),
       ),
@@ -125,7 +143,26 @@ export class ChatApp {
       this.api.postMessage({ type: 'removeChip', id: remove.dataset.chip });
       this.input.focus();
     });
-    newChat.addEventListener('click', () => this.api.postMessage({ type: 'newChat' }));
+    newChat.addEventListener('click', () => {
+      this.toggleHistory(false);
+      this.api.postMessage({ type: 'newChat' });
+    });
+    this.historyToggle.addEventListener('click', () => this.toggleHistory(this.historyPanel.hidden));
+    closeHistory.addEventListener('click', () => this.toggleHistory(false));
+    this.historyPanel.addEventListener('keydown', (e) => {
+      if (e.key === 'Escape') {
+        e.preventDefault();
+        this.toggleHistory(false);
+      }
+    });
+    this.historyList.addEventListener('click', (e) => {
+      const button = e.target instanceof Element ? e.target.closest<HTMLButtonElement>('button[data-conversation]') : null;
+      const id = button?.dataset.conversation;
+      const action = button?.dataset.conversationAction;
+      if (!id || (action !== 'open' && action !== 'rename' && action !== 'delete')) return;
+      if (action === 'open') this.toggleHistory(false);
+      this.api.postMessage({ type: 'conversation', id, action });
+    });
     this.taskPicker.addEventListener('change', () => this.postPick());
     this.modelPicker.addEventListener('change', () => {
       if (this.modelPicker.value === BROWSE) {
@@ -170,6 +207,10 @@ export class ChatApp {
       case 'focusInput':
         this.input.focus();
         return;
+      case 'history':
+        return this.showHistory(message.conversation, message.history);
+      case 'showHistory':
+        return this.toggleHistory(true);
       default: {
         const never: never = message;
         console.warn('Switchboard: unhandled message', never);
@@ -203,6 +244,7 @@ export class ChatApp {
     const elements = state.messages.map((m) => this.viewFor(m).el);
     this.list.replaceChildren(...elements);
     this.updateEmpty();
+    this.showHistory(state.conversation, state.history);
 
     // The draft: what this view saved locally is the freshest; else the host's copy (after a restart).
     if (!this.sawSnapshot && !this.hadLocalDraft && this.input.value === '' && state.draft) {
@@ -254,6 +296,42 @@ export class ChatApp {
     this.chips.hidden = chips.length === 0;
   }
 
+  /** The list of conversations: the current one first, then the past ones, newest first. */
+  private showHistory(current: { id: string; title: string } | undefined, past: ConversationSummary[]): void {
+    this.lastHistory = { current, past };
+    const when = (ms: number) => new Date(ms).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+    const row = (id: string, title: string, meta: string, isCurrent: boolean) =>
+      h(
+        'li',
+        { class: `history-item${isCurrent ? ' current' : ''}`, 'data-testid': 'history-item', 'data-id': id },
+        h(
+          'button',
+          { type: 'button', class: 'history-open', 'data-conversation': id, 'data-conversation-action': 'open', title: isCurrent ? 'The conversation shown now' : `Reopen “${title}”`, ...(isCurrent ? { 'aria-current': 'true' } : {}) },
+          h('span', { class: 'history-title', 'data-testid': 'history-title' }, title),
+          h('span', { class: 'history-meta' }, meta),
+        ),
+        h('button', { type: 'button', class: 'secondary', 'data-conversation': id, 'data-conversation-action': 'rename', 'aria-label': `Rename “${title}”`, 'data-testid': 'history-rename' }, 'Rename'),
+        h('button', { type: 'button', class: 'secondary', 'data-conversation': id, 'data-conversation-action': 'delete', 'aria-label': `Delete “${title}”`, 'data-testid': 'history-delete' }, 'Delete'),
+      );
+    const rows = past.map((c) => row(c.id, c.title, `${when(c.updatedAt)} · ${c.count} message${c.count === 1 ? '' : 's'}`, false));
+    if (current && this.views.size > 0) rows.unshift(row(current.id, current.title, 'current', true));
+    this.historyList.replaceChildren(...(rows.length ? rows : [h('li', { class: 'history-empty' }, 'No past conversations yet. New chat keeps the current one here.')]));
+  }
+
+  private toggleHistory(show: boolean): void {
+    this.historyPanel.hidden = !show;
+    this.historyToggle.setAttribute('aria-expanded', String(show));
+    this.list.hidden = show;
+    if (show) {
+      this.empty.hidden = true;
+      // The current conversation may have begun since the list was drawn.
+      this.showHistory(this.lastHistory.current, this.lastHistory.past);
+      this.historyList.querySelector<HTMLButtonElement>('button')?.focus();
+    } else {
+      this.updateEmpty();
+    }
+  }
+
   private setBusy(busy: boolean): void {
     this.busy = busy;
     this.stop.hidden = !busy;
@@ -262,7 +340,7 @@ export class ChatApp {
   }
 
   private updateEmpty(): void {
-    this.empty.hidden = this.views.size > 0;
+    this.empty.hidden = this.views.size > 0 || !this.historyPanel.hidden;
   }
 
   private scrollToBottom(): void {

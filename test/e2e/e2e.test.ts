@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { EXAMPLE_TS } from '../../scripts/demoWorkspace.mjs';
 import { defaultText } from '../../sim/scripts';
 import { DEFAULT_MODELS, startSimulator, type RecordedRequest, type Simulator } from '../../sim/server';
+import { titleFrom } from '../../src/core/history';
 import {
   RESULTS,
   ROOT,
@@ -387,6 +388,52 @@ describe('Switchboard end to end (code-server + Chromium)', function () {
     );
     assert.equal(await chat.input().inputValue(), 'a half-typed draft');
     await chat.input().fill('');
+  });
+
+  it('27. New chat keeps the conversation in the history; after a reload it is listed, reopens, and can be renamed and deleted', async () => {
+    await ensureKey();
+    const before = await chat.messages();
+    assert.ok(before.length >= 4, 'there is a conversation to keep');
+    const firstQuestion = before.find((m) => m.role === 'user')!.text;
+    await chat.frame.getByTestId('new-chat').click();
+    await until('an empty chat', async () => ((await chat.messages()).length === 0 ? true : undefined));
+    await chat.send('What is a closure in JavaScript?');
+    await chat.waitForAnswer(0, 30_000);
+
+    await wb.reload();
+    chat = await wb.openChat();
+    const toggle = chat.frame.getByTestId('history-toggle');
+    const items = chat.frame.getByTestId('history-item');
+    const titles = () => chat.frame.getByTestId('history-title').allInnerTexts();
+    await toggle.click();
+    await until('both conversations listed', async () => ((await items.count()) === 2 ? true : undefined), 15_000);
+    assert.deepEqual(await titles(), ['What is a closure in JavaScript?', titleFrom([{ role: 'user', text: firstQuestion }])], 'the current one first, each titled by its first question');
+    assert.match(await items.nth(1).innerText(), /\d+ messages/);
+
+    // Reopen the old conversation: its messages come back as they were; the closure question goes to the history.
+    await items.nth(1).locator('.history-open').click();
+    const reopened = await until('the old conversation back', async () => {
+      const m = await chat.messages();
+      return m.length === before.length ? m : undefined;
+    }, 15_000);
+    assert.deepEqual(reopened.map((m) => [m.role, m.model, m.text]), before.map((m) => [m.role, m.model, m.text]));
+
+    // Rename it (VS Code's input box), then delete the other one (after a modal asks).
+    await toggle.click();
+    await items.first().getByTestId('history-rename').click();
+    const box = wb.page.locator('.quick-input-widget .quick-input-box input');
+    await box.waitFor({ state: 'visible', timeout: 10_000 });
+    await box.fill('Average and its bugs');
+    await box.press('Enter');
+    await until('the new name', async () => ((await titles())[0] === 'Average and its bugs' ? true : undefined), 10_000);
+    await items.nth(1).getByTestId('history-delete').click();
+    const dialog = wb.dialog();
+    await dialog.waitFor({ state: 'visible', timeout: 10_000 });
+    assert.match(await dialog.innerText(), /Delete the conversation “What is a closure in JavaScript\?”/);
+    await dialog.getByRole('button', { name: 'Delete' }).click();
+    await until('one conversation left', async () => ((await items.count()) === 1 ? true : undefined), 10_000);
+    await chat.frame.getByTestId('history-close').click();
+    assert.equal((await chat.messages()).length, before.length);
   });
 
   it('7. a workspace setting pointing the base URL elsewhere is ignored (flat, nested, .code-workspace)', async () => {

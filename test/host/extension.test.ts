@@ -136,6 +136,23 @@ describe('Switchboard in a real extension host', function () {
     assert.ok(answer.text.length > 0);
   });
 
+  it('New chat keeps the conversation in the history, and reopening it brings it back', async () => {
+    await t.session.newChat();
+    await t.session.send('What is the capital of Peru?', 'general_qa', 'auto');
+    const first = t.session.state().conversation!.id;
+    await t.session.newChat();
+    const listed = t.session.state().history.find((c) => c.id === first);
+    assert.ok(listed, 'the old conversation is in the history');
+    assert.equal(listed.title, 'What is the capital of Peru?');
+    assert.equal(listed.count, 2);
+    assert.equal(t.session.state().messages.length, 0, 'the new chat is empty');
+    assert.notEqual(t.session.state().conversation!.id, first);
+    await t.session.openConversation(first);
+    assert.deepEqual(t.session.state().messages.map((m) => [m.role, m.state]), [['user', 'done'], ['assistant', 'done']]);
+    assert.equal(t.session.state().conversation!.id, first);
+    assert.ok(!t.session.state().history.some((c) => c.id === first), 'the reopened one is current, not listed twice');
+  });
+
   it('keeps the key out of every setting', () => {
     const all = JSON.stringify(vscode.workspace.getConfiguration('switchboard'));
     assert.ok(!all.includes(KEY));

@@ -15,7 +15,7 @@ declare const window: any;
 declare const document: any;
 
 function state(overrides: Partial<ViewState> = {}): ViewState {
-  return { messages: [], draft: '', task: 'auto', model: 'auto', models: ['gpt-5', 'claude-sonnet-4', 'gpt-5-mini'], restricted: false, busy: false, hasKey: true, chips: [], ...overrides };
+  return { messages: [], draft: '', task: 'auto', model: 'auto', models: ['gpt-5', 'claude-sonnet-4', 'gpt-5-mini'], restricted: false, busy: false, hasKey: true, chips: [], history: [], ...overrides };
 }
 
 function msg(overrides: Partial<UiMessage> & Pick<UiMessage, 'id' | 'role'>): UiMessage {
@@ -305,13 +305,71 @@ describe('chat webview (Chromium)', function () {
       page.on('console', (m) => {
         if (m.type() === 'warning') warnings.push(m.text());
       });
-      await hostSend(page, { type: 'snapshot', state: { messages: 'nope' } });
-      await hostSend(page, { type: 'append', message: { id: 'x', role: 'robot', text: 1 } });
+      await hostSend(page, { type: 'snapshot', state: { messages: 'nope' } } as Record<string, unknown>);
+      await hostSend(page, { type: 'append', message: { id: 'x', role: 'robot', text: 1 } } as Record<string, unknown>);
       await hostSend(page, { type: 'evil', html: '<img src=x>' });
       await hostSend(page, { type: 'append', message: msg({ id: 'ok', role: 'assistant', text: 'still alive' }) });
       await message(page, 'ok').waitFor();
       assert.equal(await page.getByTestId('message').count(), 1);
       assert.equal(warnings.filter((w) => w.includes('malformed')).length, 3);
+    });
+  });
+
+  describe('conversation history', () => {
+    const past = [
+      { id: 'c-old', title: 'Why does my useEffect run twice?', createdAt: Date.UTC(2026, 10, 1, 9), updatedAt: Date.UTC(2026, 10, 1, 10), count: 4 },
+      { id: 'c-older', title: '请把这段代码翻译成英文', createdAt: Date.UTC(2026, 9, 1), updatedAt: Date.UTC(2026, 9, 2), count: 1 },
+    ];
+
+    it('lists the current conversation first, then past ones with date and size; Open, Rename and Delete ask the host', async () => {
+      await hostSend(page, {
+        type: 'snapshot',
+        state: state({ messages: [msg({ id: 'u1', role: 'user', text: 'Average of a list' })], conversation: { id: 'c-now', title: 'Average of a list' }, history: past }),
+      });
+      const panel = page.getByTestId('history');
+      assert.equal(await panel.isVisible(), false, 'closed until asked for');
+      await page.getByTestId('history-toggle').click();
+      await panel.waitFor({ state: 'visible' });
+      assert.equal(await page.getByTestId('history-toggle').getAttribute('aria-expanded'), 'true');
+      assert.equal(await message(page, 'u1').isVisible(), false, 'the list takes the messages\' place');
+      assert.deepEqual(await page.getByTestId('history-title').allInnerTexts(), ['Average of a list', 'Why does my useEffect run twice?', '请把这段代码翻译成英文']);
+      const rows = page.getByTestId('history-item');
+      assert.match(await rows.nth(0).innerText(), /current/);
+      assert.match(await rows.nth(1).innerText(), /4 messages/);
+      assert.match(await rows.nth(2).innerText(), /1 message$/m);
+      await page.getByRole('button', { name: 'Rename “Why does my useEffect run twice?”' }).click();
+      await page.getByRole('button', { name: 'Delete “请把这段代码翻译成英文”' }).click();
+      await rows.nth(1).locator('.history-open').click();
+      const asked = await postedOf(page, 'conversation', 3);
+      assert.deepEqual(asked, [
+        { type: 'conversation', id: 'c-old', action: 'rename' },
+        { type: 'conversation', id: 'c-older', action: 'delete' },
+        { type: 'conversation', id: 'c-old', action: 'open' },
+      ]);
+      assert.equal(await panel.isVisible(), false, 'opening one goes back to the messages');
+      assert.equal(await message(page, 'u1').isVisible(), true);
+    });
+
+    it('is reachable by keyboard: focus lands on the first entry, Escape goes back', async () => {
+      await hostSend(page, { type: 'snapshot', state: state({ history: past }) });
+      await hostSend(page, { type: 'showHistory' });
+      await page.getByTestId('history').waitFor({ state: 'visible' });
+      assert.equal(await page.evaluate(() => document.activeElement?.closest('[data-testid=history-item]')?.dataset.id), 'c-old');
+      await page.keyboard.press('Enter');
+      assert.deepEqual((await postedOf(page, 'conversation'))[0], { type: 'conversation', id: 'c-old', action: 'open' });
+      await hostSend(page, { type: 'showHistory' });
+      await page.getByTestId('history').waitFor({ state: 'visible' });
+      await page.keyboard.press('Escape');
+      await page.getByTestId('history').waitFor({ state: 'hidden' });
+    });
+
+    it('updates the list when the host renames or deletes, and says when there is nothing yet', async () => {
+      await hostSend(page, { type: 'snapshot', state: state({ history: past }) });
+      await page.getByTestId('history-toggle').click();
+      await hostSend(page, { type: 'history', conversation: { id: 'c-now', title: 'Untitled conversation' }, history: [{ ...past[0]!, title: 'Effects, twice' }] });
+      assert.deepEqual(await page.getByTestId('history-title').allInnerTexts(), ['Effects, twice'], 'an empty current conversation is not listed');
+      await hostSend(page, { type: 'history', conversation: { id: 'c-now', title: 'Untitled conversation' }, history: [] });
+      assert.match(await page.getByTestId('history-list').innerText(), /No past conversations yet/);
     });
   });
 
