@@ -10,6 +10,7 @@ import { measureRender } from './render';
 import { measureTools } from './tools';
 import { measureBatch } from './batch';
 import { measureResilience } from './resilience';
+import { measureLm } from './lm';
 
 const root = join(__dirname, '..');
 const kb = (file: string) => Math.round((statSync(join(root, file)).size / 1024) * 10) / 10;
@@ -99,6 +100,14 @@ async function main() {
     for (const k of ['learned_deadline_ms', 'unhealthy_with_ms', 'unhealthy_without_ms', 'health_restore_cold_ms', 'hedge_p99_ms', 'unhedged_p99_ms', 'chaos_soak_requests', 'chaos_soak_bad_endings', 'chaos_soak_errors'] as const) {
       results[k] = h[k];
     }
+  }
+
+  if (want('lm')) {
+    const l = await measureLm((line) => console.log(`  ${line}`));
+    add('lm_provider_overhead_ms', l.lm_provider_overhead_ms, '< 5', l.lm_provider_overhead_ms < 5);
+    add('lm_provider_cancel_ms', l.lm_provider_cancel_ms, '< 100', l.lm_provider_cancel_ms < 100);
+    results.lm_ttft_p50_ms = l.lm_ttft_p50_ms;
+    results.lm_router_ttft_p50_ms = l.router_ttft_p50_ms;
   }
 
   if (want('bundle')) {

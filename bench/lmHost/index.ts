@@ -1,0 +1,123 @@
+/**
+ * Runs inside the newest VS Code's extension host (bench/lm.ts opens it with this file as the
+ * extensionTestsPath). Measures Switchboard's language model provider against the router it wraps,
+ * side by side in one run, and writes the numbers to the result file bench/lm.ts named.
+ */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as vscode from 'vscode';
+import { startSimulator } from '../../sim/server';
+import type { TestApi } from '../../src/extension';
+
+const KEY = 'sk-bench-lm-0123456789abcdefghij';
+const RUNS = 50;
+const CANCELS = 15;
+
+export interface LmMetrics {
+  lm_provider_overhead_ms: number;
+  lm_ttft_p50_ms: number;
+  router_ttft_p50_ms: number;
+  lm_provider_cancel_ms: number;
+  vscode_version: string;
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+};
+const round = (x: number, digits = 2) => Math.round(x * 10 ** digits) / 10 ** digits;
+
+async function until<T>(what: string, fn: () => T | undefined, ms = 15_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+async function measure(): Promise<LmMetrics> {
+  const sim = await startSimulator({ apiKey: KEY, defaultScript: { words: 12 } });
+  try {
+    const exports = await vscode.extensions.getExtension<{ test?: TestApi }>('switchboard-dev.switchboard')!.activate();
+    const t = exports.test!;
+    await vscode.workspace.getConfiguration('switchboard').update('baseUrl', sim.url, vscode.ConfigurationTarget.Global);
+    await until('the base URL', () => t.settings.snapshot.connection.baseURL === sim.url);
+    await t.storeKey(KEY);
+    const router = await until('the router', () => t.router());
+    let model: vscode.LanguageModelChat | undefined;
+    for (const end = Date.now() + 15_000; !model && Date.now() < end; await new Promise((r) => setTimeout(r, 100))) {
+      [model] = await vscode.lm.selectChatModels({ vendor: 'switchboard', id: 'general_qa' });
+    }
+    if (!model) throw new Error('vscode.lm offers no Switchboard general_qa model');
+    const chat = model;
+
+    const question = (i: number) => `What is the capital of country number ${i}?`;
+    const viaLm = async (i: number) => {
+      const started = performance.now();
+      let first = 0;
+      const response = await chat.sendRequest([vscode.LanguageModelChatMessage.User(question(i))], {}, new vscode.CancellationTokenSource().token);
+      for await (const chunk of response.text) if (!first && chunk) first = performance.now() - started;
+      return first;
+    };
+    const direct = async (i: number) => {
+      const started = performance.now();
+      let first = 0;
+      const plan = router.route({ task: 'general_qa' });
+      for await (const e of router.run({ task: 'general_qa', messages: [{ role: 'user', content: question(i) }], hedge: true, plan }, new AbortController().signal)) {
+        if (e.type === 'delta' && !first) first = performance.now() - started;
+      }
+      return first;
+    };
+    for (let i = 0; i < 5; i++) {
+      await viaLm(i);
+      await direct(i);
+    }
+    const lm: number[] = [];
+    const dr: number[] = [];
+    // Interleaved, so both see the same machine.
+    for (let i = 0; i < RUNS; i++) {
+      lm.push(await viaLm(100 + i));
+      dr.push(await direct(100 + i));
+    }
+
+    // Cancel: the caller's token fires after the first text; how long until its stream ends.
+    sim.setScript('gpt-5-mini', { tokensPerSecond: 50, words: 400 });
+    const cancels: number[] = [];
+    for (let i = 0; i < CANCELS; i++) {
+      const cts = new vscode.CancellationTokenSource();
+      const response = await chat.sendRequest([vscode.LanguageModelChatMessage.User(question(1000 + i))], {}, cts.token);
+      let cancelledAt = 0;
+      for await (const chunk of response.text) {
+        if (!cancelledAt && chunk) {
+          cancelledAt = performance.now();
+          cts.cancel();
+        }
+      }
+      if (!cancelledAt) throw new Error('the answer ended before it could be cancelled');
+      cancels.push(performance.now() - cancelledAt);
+    }
+    return {
+      lm_provider_overhead_ms: round(median(lm) - median(dr)),
+      lm_ttft_p50_ms: round(median(lm)),
+      router_ttft_p50_ms: round(median(dr)),
+      lm_provider_cancel_ms: round(median(cancels)),
+      vscode_version: vscode.version,
+    };
+  } finally {
+    await vscode.workspace.getConfiguration('switchboard').update('baseUrl', undefined, vscode.ConfigurationTarget.Global);
+    await sim.close();
+  }
+}
+
+export async function run(): Promise<void> {
+  const targetFile = join(__dirname, 'report-target.json');
+  const target = existsSync(targetFile) ? (JSON.parse(readFileSync(targetFile, 'utf8')) as { resultFile: string }) : { resultFile: join(__dirname, 'results.json') };
+  try {
+    writeFileSync(target.resultFile, JSON.stringify({ ok: true, metrics: await measure() }));
+  } catch (err) {
+    writeFileSync(target.resultFile, JSON.stringify({ ok: false, error: err instanceof Error ? (err.stack ?? err.message) : String(err) }));
+  }
+}
