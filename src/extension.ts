@@ -41,6 +41,8 @@ export interface TestApi {
   router: () => Router | undefined;
   storeKey(key: string): Promise<void>;
   usage(): UsageTotals;
+  /** The language model provider (VS Code 1.104 and later), for measuring it apart from VS Code's transport. */
+  lmProvider?: LmProvider;
 }
 
 /** Builds the object graph and registers disposables; no logic lives here. */
@@ -238,7 +240,7 @@ export function activate(context: vscode.ExtensionContext): { activationMs: numb
   if (context.extensionMode !== vscode.ExtensionMode.Test) return { activationMs };
   return {
     activationMs,
-    test: { session, settings, router: () => router, storeKey: (k) => secrets.store(k), usage: () => ledger.today() },
+    test: { session, settings, router: () => router, storeKey: (k) => secrets.store(k), usage: () => ledger.today(), ...(lmProvider ? { lmProvider } : {}) },
   };
 }
 

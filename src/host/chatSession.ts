@@ -570,6 +570,8 @@ export class ChatSession extends Disposable {
   }
 
   private update(message: UiMessage): void {
+    // An answer stopped by New chat or by opening another conversation still ends: not in this one.
+    if (!this.messages.includes(message)) return;
     this.posted.fire({ type: 'update', message });
     this.save();
   }

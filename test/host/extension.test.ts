@@ -7,30 +7,16 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
-import { startSimulator, type Simulator } from '../../sim/server';
+import type { Simulator } from '../../sim/server';
 import type { TestApi } from '../../src/extension';
-import { EXT_ID, KEY, api, setUser, until } from './setup';
+import { EXT_ID, KEY, setUser, until, withSimulator } from './setup';
 
 describe('Switchboard in a real extension host', function () {
   this.timeout(30_000);
+  const env = withSimulator();
   let sim: Simulator;
   let t: TestApi;
-
-  before(async () => {
-    sim = await startSimulator({ apiKey: KEY });
-    t = await api();
-    await setUser('baseUrl', sim.url);
-    await until('the base URL to apply', () => t.settings.snapshot.connection.baseURL === sim.url);
-    await t.storeKey(KEY);
-    await until('the router', () => t.router());
-  });
-
-  beforeEach(() => sim.reset());
-
-  after(async () => {
-    for (const k of ['baseUrl', 'routes', 'globalFallbacks', 'timeouts.firstTokenMs', 'costMode', 'dailyBudget', 'tools.enabled']) await setUser(k, undefined);
-    await sim.close();
-  });
+  before(() => ({ sim, t } = env));
 
   it('registers every command the manifest contributes', async () => {
     const ext = vscode.extensions.getExtension(EXT_ID)!;

@@ -5,11 +5,11 @@
  */
 import { strict as assert } from 'node:assert';
 import * as vscode from 'vscode';
-import { startSimulator, type Simulator } from '../../sim/server';
+import type { Simulator } from '../../sim/server';
 import { DEFAULT_CONFIG } from '../../src/core/routes';
 import { TASK_LABELS, TASK_TYPES } from '../../src/core/tasks';
 import type { TestApi } from '../../src/extension';
-import { KEY, api, setUser, until } from './setup';
+import { until, withSimulator } from './setup';
 
 const [major = 0, minor = 0] = vscode.version.split('.').map(Number);
 const HAS_PROVIDER_API = major > 1 || (major === 1 && minor >= 104);
@@ -26,24 +26,10 @@ async function collect(response: vscode.LanguageModelChatResponse): Promise<{ te
 
 describe(`Switchboard's language models through vscode.lm (VS Code ${vscode.version})`, function () {
   this.timeout(30_000);
+  const env = withSimulator();
   let sim: Simulator;
   let t: TestApi;
-
-  before(async () => {
-    sim = await startSimulator({ apiKey: KEY });
-    t = await api();
-    await setUser('baseUrl', sim.url);
-    await until('the base URL to apply', () => t.settings.snapshot.connection.baseURL === sim.url);
-    await t.storeKey(KEY);
-    await until('the router', () => t.router());
-  });
-
-  beforeEach(() => sim.reset());
-
-  after(async () => {
-    await setUser('baseUrl', undefined);
-    await sim.close();
-  });
+  before(() => ({ sim, t } = env));
 
   if (!HAS_PROVIDER_API) {
     it('does without the language model API before VS Code 1.104: no models, and everything else works', async () => {
