@@ -393,7 +393,7 @@ describe('Switchboard end to end (code-server + Chromium)', function () {
   it('27. New chat keeps the conversation in the history; after a reload it is listed, reopens, and can be renamed and deleted', async () => {
     await ensureKey();
     const before = await chat.messages();
-    assert.ok(before.length >= 4, 'there is a conversation to keep');
+    assert.ok(before.length >= 2, 'there is a conversation to keep');
     const firstQuestion = before.find((m) => m.role === 'user')!.text;
     await chat.frame.getByTestId('new-chat').click();
     await until('an empty chat', async () => ((await chat.messages()).length === 0 ? true : undefined));
@@ -414,7 +414,7 @@ describe('Switchboard end to end (code-server + Chromium)', function () {
     await items.nth(1).locator('.history-open').click();
     const reopened = await until('the old conversation back', async () => {
       const m = await chat.messages();
-      return m.length === before.length ? m : undefined;
+      return m.length === before.length && m[0]?.text === before[0]!.text ? m : undefined;
     }, 15_000);
     assert.deepEqual(reopened.map((m) => [m.role, m.model, m.text]), before.map((m) => [m.role, m.model, m.text]));
 
@@ -1160,8 +1160,10 @@ describe('Switchboard end to end: the first run in a fresh profile', function ()
   before(async function () {
     this.timeout(600_000);
     await prepare();
-    // As a user has it: walkthroughs of newly installed extensions open (VS Code's default).
-    wb = await Workbench.open({ name: 'first-run', userSettings: { 'workbench.welcomePage.walkthroughs.openOnInstall': true } });
+    // A startup editor, not the tests' `none` (which Switchboard takes as "open nothing"). Not the Welcome page
+    // either: on a brand-new VS Code profile that opens VS Code's own first-launch walkthrough in the same
+    // (single) walkthrough editor, so Switchboard's is then one click away on it rather than in front.
+    wb = await Workbench.open({ name: 'first-run', userSettings: { 'workbench.startupEditor': 'newUntitledFile' } });
   });
 
   screenshotEachTest(() => wb);

@@ -153,8 +153,8 @@ export const BASE_SETTINGS: Record<string, unknown> = {
   'editor.fontSize': 13,
   // VS Code 1.120 and later open some editors (settings.json among them) in a modal overlay; tests drive tabs.
   'workbench.editor.useModal': 'off',
-  // Switchboard's Get Started walkthrough opens on a fresh profile; test 26 turns this back on to see it.
-  'workbench.welcomePage.walkthroughs.openOnInstall': false,
+  // 1.139 opens an empty chat area on the right, narrowing the editor until long lines wrap; 1.100 has none.
+  'workbench.secondarySideBar.defaultVisibility': 'hidden',
 };
 
 /** Creates files under `dir` (relative path → content). */
