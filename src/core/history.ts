@@ -50,15 +50,30 @@ export function clipTitle(text: string): string {
 const chars = (c: Conversation<unknown>) => JSON.stringify(c.messages).length;
 
 export class ConversationHistory<M> {
-  private items: Conversation<M>[];
+  private loaded: Conversation<M>[] | undefined;
 
-  /** `valid` keeps a stored message (and may repair it); anything else stored is dropped. */
+  /**
+   * `valid` keeps a stored message (and may repair it); anything else stored is dropped. The store is
+   * read on first use (the chat view's first snapshot), not at activation: it can hold megabytes.
+   */
   constructor(
     private readonly store: HistoryStore<M>,
-    valid: (message: unknown) => M | undefined,
-  ) {
-    const raw = store.read();
-    this.items = (Array.isArray(raw) ? raw : []).flatMap((c: unknown) => {
+    private readonly valid: (message: unknown) => M | undefined,
+  ) {}
+
+  private get items(): Conversation<M>[] {
+    this.loaded ??= this.read();
+    return this.loaded;
+  }
+
+  private set items(items: Conversation<M>[]) {
+    this.loaded = items;
+  }
+
+  private read(): Conversation<M>[] {
+    const valid = this.valid;
+    const raw = this.store.read();
+    const items = (Array.isArray(raw) ? raw : []).flatMap((c: unknown) => {
       const x = c as Partial<Conversation<unknown>> | null;
       if (typeof x !== 'object' || x === null || typeof x.id !== 'string' || typeof x.title !== 'string') return [];
       if (typeof x.createdAt !== 'number' || typeof x.updatedAt !== 'number' || !Array.isArray(x.messages)) return [];
@@ -68,7 +83,7 @@ export class ConversationHistory<M> {
       });
       return messages.length ? [{ id: x.id, title: clipTitle(x.title) || 'Untitled conversation', createdAt: x.createdAt, updatedAt: x.updatedAt, messages }] : [];
     });
-    this.items.sort((a, b) => b.updatedAt - a.updatedAt);
+    return items.sort((a, b) => b.updatedAt - a.updatedAt);
   }
 
   list(): ConversationSummary[] {
