@@ -178,7 +178,10 @@ export class ChatSession extends Disposable {
     return { id: `c${Date.now().toString(36)}${(this.seq++).toString(36)}`, createdAt: Date.now() };
   }
 
-  /** The current conversation goes into the history (when it has anything in it). */
+  /**
+   * The current conversation goes into the history (when it has anything in it). The history has it
+   * as soon as this is called; the promise is the write to globalState.
+   */
   private async archive(): Promise<void> {
     if (!this.messages.length) return;
     const meta: ConversationMeta = { id: this.conversation.id, title: this.currentTitle(), createdAt: this.conversation.createdAt, updatedAt: Date.now() };
@@ -195,13 +198,15 @@ export class ChatSession extends Disposable {
     const found = this.past.get(id);
     if (!found) return;
     this.stop();
-    await this.archive();
-    await this.past.take(id);
+    // The history changes in memory at once; only the writes are awaited, after the view has the new state,
+    // so a question asked meanwhile lands in the conversation it was asked in.
+    const writes = Promise.all([this.archive(), this.past.take(id)]);
     this.messages = found.messages;
     this.conversation = { id: found.id, createdAt: found.createdAt, title: found.title === titleFrom(found.messages) ? undefined : found.title };
     this.prompts.clear();
     this.save(true);
     this.publish();
+    await writes;
   }
 
   async renameConversation(id: string, title: string): Promise<void> {
@@ -256,12 +261,14 @@ export class ChatSession extends Disposable {
   /** Starts an empty conversation; the current one is kept in the history. */
   async newChat(): Promise<void> {
     this.stop();
-    await this.archive();
+    // As for openConversation: the swap is immediate, the history's write is awaited after.
+    const archived = this.archive();
     this.messages = [];
     this.prompts.clear();
     this.conversation = this.freshConversation();
     this.save(true);
     this.publish();
+    await archived;
   }
 
   stop(): void {

@@ -9,7 +9,7 @@
  */
 import { strict as assert } from 'node:assert';
 import { execFileSync } from 'node:child_process';
-import { readFileSync, rmSync, statSync } from 'node:fs';
+import { readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EXAMPLE_TS } from '../../scripts/demoWorkspace.mjs';
 import { defaultText } from '../../sim/scripts';
@@ -75,7 +75,16 @@ function screenshotEachTest(workbench: () => Workbench | undefined): void {
     const wb = workbench();
     if (!wb) return;
     await wb.screenshot(title).catch(() => undefined);
-    if (this.currentTest?.state === 'failed') await wb.screenshot(`${title} (failed, window)`, 'window').catch(() => undefined);
+    if (this.currentTest?.state !== 'failed') return;
+    await wb.screenshot(`${title} (failed, window)`, 'window').catch(() => undefined);
+    // The extension's Output channel, next to the screenshots: what it did, attempt by attempt.
+    try {
+      const logs = execFileSync('find', [join(wb.userDataDir, 'logs'), '-name', '*Switchboard.log'], { encoding: 'utf8' }).split('\n').filter(Boolean);
+      const text = logs.map((f) => readFileSync(f, 'utf8')).join('\n');
+      writeFileSync(join(RESULTS, `${title.split(' ')[0]}-switchboard.log`), text);
+    } catch {
+      // No log yet: the screenshots have to do.
+    }
   });
 }
 

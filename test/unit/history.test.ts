@@ -36,7 +36,9 @@ describe('conversation history', () => {
   it('lists conversations newest first and survives a restart through its store', async () => {
     const store = memory();
     const history = new ConversationHistory<M>(store, valid);
-    await history.put(conv('a', 1000));
+    const writing = history.put(conv('a', 1000));
+    assert.deepEqual(history.list().map((c) => c.id), ['a'], 'the history has it before the write ends');
+    await writing;
     await history.put(conv('b', 3000));
     await history.put(conv('c', 2000));
     assert.deepEqual(history.list().map((c) => c.id), ['b', 'c', 'a']);
