@@ -13,9 +13,15 @@ const e2eArgs = ['mocha', '--no-config', '--node-option', 'import=tsx', '--exten
  */
 export const E2E_SMOKE = ['1', '2', '3', '5', '6', '12', '13', '26', '27'];
 const smoke = ['--grep', `^Switchboard end to end.* (${E2E_SMOKE.join('|')})\\. `];
-/** The host and e2e suites run on both VS Codes of scripts/provision.mjs (VSCODES), chosen by SWITCHBOARD_VSCODE. */
+/**
+ * The host and e2e suites run on both VS Codes of scripts/provision.mjs (VSCODES), chosen by SWITCHBOARD_VSCODE;
+ * `make(which)` gives the suite's command, and `suffix` what its name adds.
+ */
 const onEach = (name, make) =>
-  Object.entries(VSCODES).map(([which, v]) => ({ ...make(which), name: `${name} on VS Code ${v.vscode} (${which})`, env: { SWITCHBOARD_VSCODE: which } }));
+  Object.entries(VSCODES).map(([which, v]) => {
+    const { suffix = '', ...suite } = make(which);
+    return { ...suite, name: `${name} on VS Code ${v.vscode} (${which})${suffix}`, env: { SWITCHBOARD_VSCODE: which } };
+  });
 
 const suites = [
   { name: 'typecheck', cmd: 'npx', args: ['tsc', '-p', '.', '--noEmit'], kind: 'check' },
@@ -23,9 +29,13 @@ const suites = [
   { name: 'unit', cmd: 'npx', args: ['mocha'], kind: 'mocha' },
   { name: 'webview (Chromium)', cmd: 'npx', args: ['mocha', '--no-config', '--node-option', 'import=tsx', '--extension', 'ts', '--timeout', '60000', 'test/webview/**/*.test.ts'], kind: 'mocha', optionalFile: 'test/webview' },
   ...onEach('host (code-server extension host)', () => ({ cmd: 'npx', args: ['tsx', 'test/host/runner.ts'], kind: 'summary', optionalFile: 'test/host/runner.ts' })),
-  ...onEach('e2e (code-server + Chromium)', (which) => ({ cmd: 'npx', args: which === 'minimum' ? [...e2eArgs, ...smoke] : e2eArgs, kind: 'mocha', optionalFile: 'test/e2e/e2e.test.ts' })).map((s) =>
-    s.env.SWITCHBOARD_VSCODE === 'minimum' ? { ...s, name: `${s.name}: smoke subset ${E2E_SMOKE.join(', ')}` } : s,
-  ),
+  ...onEach('e2e (code-server + Chromium)', (which) => ({
+    cmd: 'npx',
+    args: which === 'minimum' ? [...e2eArgs, ...smoke] : e2eArgs,
+    kind: 'mocha',
+    optionalFile: 'test/e2e/e2e.test.ts',
+    ...(which === 'minimum' ? { suffix: `: smoke subset ${E2E_SMOKE.join(', ')}` } : {}),
+  })),
 ];
 
 function run(suite) {

@@ -14,7 +14,7 @@ import { UsageLedger, type AnswerUsage, type UsageRow, type UsageTotals } from '
 import type { Usage } from './core/gateway';
 import { lazyTokenCounter } from './host/tokenizer';
 import { ModelCatalog, type StoredCatalog } from './core/routing/catalog';
-import { BudgetGuard } from './host/budget';
+import { BudgetGuard, type BudgetRequest } from './host/budget';
 import { ModelPicker } from './host/modelPicker';
 import { UsageView } from './host/usageView';
 import { HealthView } from './host/healthView';
@@ -123,6 +123,8 @@ export function activate(context: vscode.ExtensionContext): { activationMs: numb
       budget.answered(before, today.cost);
     },
   };
+  /** What interactive requests (the chat, VS Code's language model callers) are metered with: the budget asks first. */
+  const askingMeter = { ...meter, allow: (request: BudgetRequest) => budget.allow(request) };
   const classify = lazyClassifier(context.extensionPath, log);
   let commands: Commands | undefined;
   let session: ChatSession | undefined;
@@ -152,7 +154,7 @@ export function activate(context: vscode.ExtensionContext): { activationMs: numb
     log,
     () => ({ restricted: settings.snapshot.restricted, hasKey: Boolean(key), models: models() }),
     classify,
-    { ...meter, allow: (request) => budget.allow(request) },
+    askingMeter,
     new ConversationHistory<UiMessage>(stored('switchboard.history.v1'), restoreMessage),
     tools.loop,
     proposals,
@@ -167,7 +169,7 @@ export function activate(context: vscode.ExtensionContext): { activationMs: numb
         config: () => settings.snapshot.config,
         classify,
         contextWindow: (m) => prices.contextWindow(m),
-        meter: { ...meter, allow: (request) => budget.allow(request) },
+        meter: askingMeter,
         log,
         version: String((context.extension.packageJSON as { version?: unknown }).version ?? '0'),
       })

@@ -10,7 +10,7 @@ import type { ProposalDecisions } from './proposals';
 import { TASK_LABELS, buildPrompt, fence, forTask, promptText, type ChatMessage, type TaskType } from '../core/tasks';
 import type { ContextChip, ConversationSummary, HostMessage, TaskChoice, UiMessage, ViewState } from '../protocol';
 import { UiMessage as UiMessageSchema } from '../protocol';
-import { ConversationHistory, titleFrom, type ConversationMeta } from '../core/history';
+import { ConversationHistory, clipTitle, titleFrom, type ConversationMeta } from '../core/history';
 import { Disposable } from './lifecycle';
 import type { Log } from './log';
 
@@ -210,7 +210,7 @@ export class ChatSession extends Disposable {
   }
 
   async renameConversation(id: string, title: string): Promise<void> {
-    const clipped = title.replace(/\s+/g, ' ').trim();
+    const clipped = clipTitle(title);
     if (!clipped) return;
     if (id === this.conversation.id) {
       this.conversation.title = clipped;
