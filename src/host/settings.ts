@@ -46,6 +46,20 @@ export function checkBaseUrl(value: unknown): string | undefined {
 
 const LAYERED = ['routes', 'globalFallbacks', 'actionTasks', 'translation.targetLanguage', 'timeouts.firstTokenMs', 'timeouts.idleMs', 'timeouts.rateLimitMaxWaitMs', 'costMode', 'tiers', 'prices', 'hedging', 'pools'] as const;
 
+/** A settings layer as an object; anything else (a layer without switchboard values) as an empty one. */
+function objectOr(value: unknown): Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+}
+
+function getPath(source: Record<string, unknown>, path: string): unknown {
+  let node: unknown = source;
+  for (const p of path.split('.')) {
+    if (typeof node !== 'object' || node === null || Array.isArray(node)) return undefined;
+    node = (node as Record<string, unknown>)[p];
+  }
+  return node;
+}
+
 function setPath(target: Record<string, unknown>, path: string, value: unknown) {
   const parts = path.split('.');
   let node = target;
@@ -104,7 +118,12 @@ export class Settings extends Disposable {
   private read(): Snapshot {
     // Resource-scoped settings are read for the first workspace folder (folder-level values included);
     // with no folder open, `null` asks for user and workspace values only.
-    const cfg = vscode.workspace.getConfiguration('switchboard', vscode.workspace.workspaceFolders?.[0]?.uri ?? null);
+    const scope = vscode.workspace.workspaceFolders?.[0]?.uri ?? null;
+    // One inspect of the whole section instead of one per setting: each inspect costs the extension host
+    // about a millisecond, and activation reads every setting. VS Code keeps settings as a tree
+    // (`switchboard.timeouts.idleMs` is timeouts → idleMs), so a dotted key is a path into each layer.
+    const all = vscode.workspace.getConfiguration(undefined, scope).inspect<Record<string, unknown>>('switchboard');
+    const user = objectOr(all?.globalValue);
     const trusted = vscode.workspace.isTrusted;
     const layers: Array<{ source: SettingSource; values: RawSettings }> = [
       { source: 'user', values: {} },
@@ -114,28 +133,30 @@ export class Settings extends Disposable {
     // Restricted Mode: the panel says so, and workspace-level values are not read at all.
     const restricted = !trusted;
     const multiRoot = vscode.workspace.workspaceFile !== undefined;
+    const workspace = trusted ? objectOr(all?.workspaceValue) : {};
+    // In a single-folder window the folder's settings are the workspace settings (inspect reports them twice).
+    const folder = trusted && multiRoot ? objectOr(all?.workspaceFolderValue) : {};
     for (const key of LAYERED) {
-      const i = cfg.inspect(key);
-      if (!i) continue;
-      if (i.globalValue !== undefined) setPath(layers[0]!.values as Record<string, unknown>, key, i.globalValue);
-      if (!trusted) continue;
-      if (i.workspaceValue !== undefined) setPath(layers[1]!.values as Record<string, unknown>, key, i.workspaceValue);
-      // In a single-folder window the folder's settings are the workspace settings (inspect reports them twice).
-      if (multiRoot && i.workspaceFolderValue !== undefined) setPath(layers[2]!.values as Record<string, unknown>, key, i.workspaceFolderValue);
+      const u = getPath(user, key);
+      if (u !== undefined) setPath(layers[0]!.values as Record<string, unknown>, key, u);
+      const w = getPath(workspace, key);
+      if (w !== undefined) setPath(layers[1]!.values as Record<string, unknown>, key, w);
+      const f = getPath(folder, key);
+      if (f !== undefined) setPath(layers[2]!.values as Record<string, unknown>, key, f);
     }
     const resolved = resolveSettings(layers);
     const problems: SettingsProblem[] = [...resolved.problems];
 
     // Where the key goes is decided by user settings only, whatever a workspace says.
-    const baseInspect = cfg.inspect<string>('baseUrl');
+    const userBase = user.baseUrl;
     let baseURL = DEFAULT_BASE_URL;
-    if (baseInspect?.globalValue !== undefined) {
-      const problem = checkBaseUrl(baseInspect.globalValue);
+    if (userBase !== undefined) {
+      const problem = checkBaseUrl(userBase);
       if (problem) problems.push({ key: 'switchboard.baseUrl', message: problem });
-      else baseURL = baseInspect.globalValue.trim().replace(/\/+$/, '');
+      else baseURL = (userBase as string).trim().replace(/\/+$/, '');
     }
     const headers: Record<string, string> = {};
-    const headerValue = cfg.inspect<unknown>('extraHeaders')?.globalValue;
+    const headerValue = user.extraHeaders;
     if (headerValue !== undefined) {
       if (typeof headerValue !== 'object' || headerValue === null || Array.isArray(headerValue)) {
         problems.push({ key: 'switchboard.extraHeaders', message: 'expected an object of header names to string values' });
@@ -149,13 +170,14 @@ export class Settings extends Disposable {
         }
       }
     }
-    const maxSel = cfg.get<unknown>('maxSelectionChars');
+    // Any level may set it (a workspace only when trusted), the most specific winning, as VS Code's get() does.
+    const maxSel = [folder, workspace, user].map((l) => l.maxSelectionChars).find((v) => v !== undefined);
     let maxSelectionChars = 48_000;
     if (typeof maxSel === 'number' && Number.isInteger(maxSel) && maxSel >= 1000) maxSelectionChars = maxSel;
     else if (maxSel !== undefined) problems.push({ key: 'switchboard.maxSelectionChars', message: 'expected a whole number of at least 1000' });
 
     // Like the base URL, the budget guards the user's money: a workspace cannot raise or remove it.
-    const budget = parseBudget(cfg.inspect<unknown>('dailyBudget')?.globalValue);
+    const budget = parseBudget(user.dailyBudget);
     if (budget.problem) problems.push({ key: 'switchboard.dailyBudget', message: budget.problem });
 
     return { ...resolved, problems, connection: { baseURL, headers }, maxSelectionChars, dailyBudget: budget.budget, restricted };
