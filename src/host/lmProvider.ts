@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { latestQuestion, messageText, toChatMessages, MESSAGE_OVERHEAD_TOKENS } from '../core/lm/messages';
+import { callerOptions, latestQuestion, messageText, toChatMessages, MESSAGE_OVERHEAD_TOKENS } from '../core/lm/messages';
 import type { Router } from '../core/router';
 import { expandPools } from '../core/router';
 import { candidateChain, type SwitchboardConfig } from '../core/routes';
@@ -139,7 +139,18 @@ export class LmProvider extends Disposable implements LanguageModelChatProvider 
       throw new Error(`Switchboard has no model "${model.id}"; choose Switchboard · Auto or one of its task models.`);
     }
     const complexity = estimateComplexity({ task, text: question, historyTurns: messages.filter((m) => m.role === 'user').length - 1 });
-    const plan = router.route({ task, complexity });
+    const routed = router.route({ task, complexity });
+    // The caller's temperature and a smaller answer limit apply to every model the plan may ask; a
+    // larger limit than the task's is capped by it (the task's limit is what the model list promised).
+    const caller = callerOptions(options.modelOptions);
+    const plan = {
+      ...routed,
+      candidates: routed.candidates.map((c) => ({
+        ...c,
+        ...(caller.options.temperature !== undefined ? { temperature: caller.options.temperature } : {}),
+        ...(caller.options.maxTokens !== undefined ? { maxTokens: Math.min(c.maxTokens, caller.options.maxTokens) } : {}),
+      })),
+    };
     const first = plan.candidates[0];
     if (first && !(await meter.allow({ model: first.model, messages, maxTokens: first.maxTokens }))) {
       log.info(`[${id}] not sent: the daily budget`);
@@ -152,7 +163,7 @@ export class LmProvider extends Disposable implements LanguageModelChatProvider 
       parameters: (t.inputSchema as Record<string, unknown> | undefined) ?? { type: 'object', properties: {} },
     }));
     const toolChoice = tools.length && options.toolMode === vscode.LanguageModelChatToolMode.Required ? 'required' : 'auto';
-    log.info(`[${id}] language model request for ${model.name}: ${task} (${why}; ${complexity.level}) → ${plan.candidates.map((c) => c.model).join(' → ')}${plan.note ? ` [${plan.note}]` : ''}${plan.moved?.length ? ` [health: ${plan.moved.join('; ')}]` : ''}`);
+    log.info(`[${id}] language model request for ${model.name}: ${task} (${why}; ${complexity.level}) → ${plan.candidates.map((c) => c.model).join(' → ')}${plan.note ? ` [${plan.note}]` : ''}${plan.moved?.length ? ` [health: ${plan.moved.join('; ')}]` : ''}${caller.ignored.length ? ` [model options ignored: ${caller.ignored.join(', ')}]` : ''}`);
 
     const controller = new AbortController();
     const cancel = token.onCancellationRequested(() => controller.abort());

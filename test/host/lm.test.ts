@@ -71,6 +71,17 @@ describe(`Switchboard's language models through vscode.lm (VS Code ${vscode.vers
     await until('the answer counted', () => t.usage().requests === before + 1 || undefined);
   });
 
+  it("sends the caller's temperature and a smaller answer limit; a larger limit stays the task's", async () => {
+    const model = await select('code_review');
+    const ask = (modelOptions: Record<string, unknown>) => model.sendRequest([vscode.LanguageModelChatMessage.User('Review: let b = 2;')], { modelOptions }, new vscode.CancellationTokenSource().token);
+    await collect(await ask({ temperature: 0.7, max_tokens: 77 }));
+    assert.equal(sim.requests.at(-1)!.body.temperature, 0.7);
+    assert.equal(sim.requests.at(-1)!.body.max_tokens, 77);
+    await collect(await ask({ maxTokens: 10_000_000, temperature: 9 }));
+    assert.equal(sim.requests.at(-1)!.body.max_tokens, DEFAULT_CONFIG.routes.code_review.maxTokens, 'capped at what the model list promised');
+    assert.equal(sim.requests.at(-1)!.body.temperature, DEFAULT_CONFIG.routes.code_review.temperature, 'an out-of-range temperature is not sent');
+  });
+
   it('fails over without the caller seeing an error when the primary answers 500', async () => {
     sim.setScript('gpt-5', { fault: { type: 'status', status: 500, body: { error: { message: 'boom' } } } });
     const model = await select('code_review');

@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { ROLE, latestQuestion, messageText, toChatMessages } from '../../src/core/lm/messages';
+import { ROLE, callerOptions, latestQuestion, messageText, toChatMessages } from '../../src/core/lm/messages';
 
 // Shaped like VS Code's part classes (LanguageModelTextPart, ToolCallPart, ToolResultPart, DataPart).
 const text = (value: string) => ({ value });
@@ -71,5 +71,14 @@ describe('VS Code language model messages as chat completions', () => {
       { role: ROLE.user, content: [result('c1', text('done'))] },
     ]);
     assert.equal(latestQuestion(messages), '翻译成英文：你好', 'a tool step keeps the question\'s task');
+  });
+
+  it("honours a caller's temperature and answer limit in either spelling, and names what it leaves out", () => {
+    assert.deepEqual(callerOptions({ temperature: 0.2, max_tokens: 300 }), { options: { temperature: 0.2, maxTokens: 300 }, ignored: [] });
+    assert.deepEqual(callerOptions({ maxTokens: 64 }).options, { maxTokens: 64 });
+    assert.deepEqual(callerOptions(undefined), { options: {}, ignored: [] });
+    const bad = callerOptions({ temperature: 3, max_tokens: 12.5, top_p: 0.9 });
+    assert.deepEqual(bad.options, {}, 'values out of range are not sent');
+    assert.deepEqual(bad.ignored, ['temperature 3 (expected 0 to 2)', 'max_tokens 12.5 (expected a whole number from 1)', 'top_p']);
   });
 });

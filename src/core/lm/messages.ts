@@ -90,3 +90,31 @@ export const MESSAGE_OVERHEAD_TOKENS = 4;
 export function latestQuestion(messages: readonly ChatMessage[]): string {
   return messages.findLast((m) => m.role === 'user' && m.content.trim() !== '')?.content ?? '';
 }
+
+/** What a caller may set through `modelOptions` (OpenAI's names, and VS Code's camel-case spelling of the limit). */
+export interface CallerOptions {
+  temperature?: number;
+  maxTokens?: number;
+}
+
+/**
+ * A caller's `modelOptions` that Switchboard honours: `temperature` (0 to 2) and `max_tokens` /
+ * `maxTokens` / `max_completion_tokens` (a whole number from 1). Anything else is left out, and so is
+ * a value out of range, with a line saying why for the log.
+ */
+export function callerOptions(modelOptions: { readonly [name: string]: unknown } | undefined): { options: CallerOptions; ignored: string[] } {
+  const options: CallerOptions = {};
+  const ignored: string[] = [];
+  for (const [name, value] of Object.entries(modelOptions ?? {})) {
+    if (name === 'temperature') {
+      if (typeof value === 'number' && value >= 0 && value <= 2) options.temperature = value;
+      else ignored.push(`temperature ${JSON.stringify(value)} (expected 0 to 2)`);
+    } else if (name === 'max_tokens' || name === 'maxTokens' || name === 'max_completion_tokens') {
+      if (typeof value === 'number' && Number.isInteger(value) && value >= 1) options.maxTokens = value;
+      else ignored.push(`${name} ${JSON.stringify(value)} (expected a whole number from 1)`);
+    } else {
+      ignored.push(name);
+    }
+  }
+  return { options, ignored };
+}
