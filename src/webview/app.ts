@@ -106,8 +106,9 @@ export class ChatApp {
       h(
         'div',
         { class: 'composer' },
-        h('div', { class: 'pickers' }, this.taskPicker, this.modelPicker, this.historyToggle, newChat),
-        h('div', { class: 'context-row' }, attach, this.chips),
+        h('div', { class: 'pickers' }, this.taskPicker, this.modelPicker),
+        // The conversation buttons share the context row, so a narrow sidebar keeps both pickers legible.
+        h('div', { class: 'context-row' }, attach, this.chips, h('div', { class: 'conversation-buttons' }, this.historyToggle, newChat)),
         h('div', { class: 'input-row' }, this.input, h('div', { class: 'input-buttons' }, this.send, this.stop)),
       ),
     );
