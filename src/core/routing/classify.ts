@@ -83,6 +83,7 @@ export function blockShape(block: string): string {
 const MARK = '\u0000';
 /** Sublinear term frequency, 1 + ln(count), for the counts most features reach (exactly as Math.log gives it). */
 const LOG_TF = Float64Array.from({ length: 64 }, (_, c) => (c === 1 ? 1 : 1 + Math.log(c)));
+const SURROGATE = /[\ud800-\udfff]/;
 /** NFKC leaves ASCII as it is: only other text pays for normalising. */
 const NON_ASCII = /[^\x00-\x7f]/;
 /** Words are split on exactly these (train.py's WS). */
@@ -112,6 +113,8 @@ function codePoints(s: string): number[] {
 /** The first `head` and last `tail` code points of `s` joined by a space, as Python's s[:head] + ' ' + s[-tail:]. */
 function headTail(s: string, head: number, tail: number): string {
   if (s.length <= head + tail) return s; // fewer code units than that: fewer code points too
+  // Without surrogate pairs a code unit is a code point: slice instead of decoding a long message.
+  if (!SURROGATE.test(s)) return `${s.slice(0, head)} ${s.slice(s.length - tail)}`;
   const cps = codePoints(s);
   if (cps.length <= head + tail) return s;
   return `${String.fromCodePoint(...cps.slice(0, head))} ${String.fromCodePoint(...cps.slice(-tail))}`;
@@ -228,6 +231,8 @@ export class TaskClassifier {
   private readonly sums: Float64Array;
   /** Character ids of the Basic Multilingual Plane, by code point (0: in no n-gram); others in `alphabet`. */
   private readonly bmp = new Uint16Array(0x10000);
+  /** Scratch for explain(): the pull of each prose word (index 0: the code). */
+  private byWord = new Float64Array(256);
   /** Scratch: one word's character ids with its padding. */
   private ids = new Int32Array(1024);
 
@@ -471,14 +476,15 @@ export class TaskClassifier {
       pull[f] = (xs[f]! * (w8[f * k + top]! * scale - meanW[f]!)) / counts[f]!;
     }
     // Index 0 collects the evidence in code; word w is at w + 1; NOWHERE (the length marker) is left out.
-    const byWord = new Float64Array(ev.text.length + 1);
+    if (this.byWord.length < ev.text.length + 1) this.byWord = new Float64Array(ev.text.length + 1);
+    const byWord = this.byWord.fill(0, 0, ev.text.length + 1);
     for (let j = 0; j < ev.length; j++) {
       const w = ev.word[j]!;
       if (w !== NOWHERE) byWord[w + 1] = byWord[w + 1]! + pull[ev.feature[j]!]!;
     }
     let best = NOWHERE;
     let bestScore = 0;
-    for (let i = 0; i < byWord.length; i++) {
+    for (let i = 0; i <= ev.text.length; i++) {
       if (byWord[i]! > bestScore) {
         best = i - 1;
         bestScore = byWord[i]!;
