@@ -1,6 +1,6 @@
 /**
  * Free chat text → task type, with a confidence and the words that decided it. A linear model over
- * character n-grams and words, trained by data/tasks/train.py; `features()` there and the extraction
+ * character n-grams and words (the average of a logistic regression and NB-LR), trained by data/tasks/train.py; `features()` there and the extraction
  * here are one specification (data/tasks/model-check.json proves they agree on every held-out prompt).
  * No `vscode` import and no training code at run time.
  */
@@ -8,8 +8,8 @@ import { TASK_TYPES, type TaskType } from '../tasks';
 
 /**
  * Below this probability the classifier says it is unsure and the message goes to general_qa, the
- * route that answers anything reasonably. On the held-out split about 1% of messages fall below it,
- * and the best guess for those is right fewer than half the time (above it: 94%).
+ * route that answers anything reasonably. On the held-out split 0.5% of messages fall below it, and
+ * the best guess for those is right 30% of the time (above it: 95.5%).
  */
 export const UNSURE_BELOW = 0.4;
 
@@ -231,6 +231,8 @@ export class TaskClassifier {
   private readonly sums: Float64Array;
   /** Character ids of the Basic Multilingual Plane, by code point (0: in no n-gram); others in `alphabet`. */
   private readonly bmp = new Uint16Array(0x10000);
+  /** Scratch for explain(): the pull of the n-grams inside each span of a long run without spaces. */
+  private spans = new Float64Array(1024);
   /** Scratch for explain(): the pull of each prose word (index 0: the code). */
   private byWord = new Float64Array(256);
   /** Scratch: one word's character ids with its padding. */
@@ -493,13 +495,38 @@ export class TaskClassifier {
     if (best === IN_CODE) return 'pasted code';
     const word = ev.text[best];
     if (!word) return 'overall wording';
-    // A long run without spaces (Chinese, Japanese) is a sentence, not a word: quote its strongest n-gram.
+    // A long run without spaces (Chinese, Japanese) is a sentence, not a word: quote the span of up to
+    // four characters whose n-grams together pull hardest (“成英文” rather than its strongest fragment “成英”).
     const cps = codePoints(word);
     if (cps.length > 16) {
-      let gram = -1;
-      for (let j = 0; j < ev.length; j++) if (ev.word[j] === best && ev.n[j]! >= 2 && (gram < 0 || pull[ev.feature[j]!]! > pull[ev.feature[gram]!]!)) gram = j;
-      if (gram >= 0) {
-        const quoted = String.fromCodePoint(...cps.slice(Math.max(0, ev.start[gram]!), ev.start[gram]! + ev.n[gram]!)).replace(WORD_EDGE, '');
+      const len = cps.length;
+      const stride = this.spec.maxN + 1;
+      // inside[p × stride + n]: the pull of the n-grams starting at character p that are at most n long.
+      if (this.spans.length < len * stride) this.spans = new Float64Array(len * stride);
+      const inside = this.spans.fill(0, 0, len * stride);
+      for (let j = 0; j < ev.length; j++) {
+        const start = ev.start[j]!;
+        const n = ev.n[j]!;
+        if (ev.word[j] === best && n > 0 && start >= 0 && start + n <= len) inside[start * stride + n] = inside[start * stride + n]! + pull[ev.feature[j]!]!;
+      }
+      for (let p = 0; p < len; p++) for (let n = 2; n < stride; n++) inside[p * stride + n] = inside[p * stride + n]! + inside[p * stride + n - 1]!;
+      let spanStart = -1;
+      let spanLength = 0;
+      let spanScore = 0;
+      for (let j = 0; j < ev.length; j++) {
+        const start = ev.start[j]!;
+        const n = ev.n[j]!;
+        if (ev.word[j] !== best || n < 2 || start < 0 || start + n > len) continue;
+        let score = 0;
+        for (let p = start; p < start + n; p++) score += inside[p * stride + (start + n - p)]!;
+        if (spanStart < 0 || score > spanScore) {
+          spanStart = start;
+          spanLength = n;
+          spanScore = score;
+        }
+      }
+      if (spanStart >= 0) {
+        const quoted = String.fromCodePoint(...cps.slice(spanStart, spanStart + spanLength)).replace(WORD_EDGE, '');
         if (quoted) return `“${quoted}”`;
       }
     }
