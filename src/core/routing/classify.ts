@@ -51,13 +51,21 @@ const WORD_EDGE = /^[^\p{L}\p{N}_]+|[^\p{L}\p{N}_]+$/gu;
 const isAsciiWordChar = (c: number) => (c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <= 0x39) || c === 0x5f || (c >= 0x41 && c <= 0x5a);
 /** A word without leading and trailing punctuation (train.py's WORD_EDGE); the regex only when an edge needs it. */
 function trimWord(w: string): string {
-  return isAsciiWordChar(w.charCodeAt(0)) && isAsciiWordChar(w.charCodeAt(w.length - 1)) ? w : w.replace(WORD_EDGE, '');
+  return isWordEdge(w.charCodeAt(0), w, 0) && isWordEdge(w.charCodeAt(w.length - 1), w, w.length - 1) ? w : w.replace(WORD_EDGE, '');
+}
+const WORD_CHAR = /[\p{L}\p{N}_]/u;
+/** Whether the code unit `c` at `i` of `w` is a whole character WORD_EDGE would keep (a surrogate: let the regex decide). */
+function isWordEdge(c: number, w: string, i: number): boolean {
+  if (c < 0x80) return isAsciiWordChar(c);
+  return (c < 0xd800 || c > 0xdfff) && WORD_CHAR.test(w[i]!);
 }
 const CODE_WORD = /[a-z_]+/g;
 const DIFF_LINE = /^[+-](?![+-])/;
 const TRACE = /traceback|exception|error|panic|^\s+at /m;
 const DIGIT = /\p{Nd}/u;
 const LETTER = /\p{L}/u;
+/** The characters train.py's block_shape counts as code symbols, by ASCII code. */
+const SYMBOL = Uint8Array.from({ length: 128 }, (_, c) => ('{}();=<>[]'.includes(String.fromCharCode(c)) ? 1 : 0));
 
 /** What a fenced block looks like (train.py's block_shape): diff, trace, numbers, prose, code or empty. */
 export function blockShape(block: string): string {
@@ -67,17 +75,29 @@ export function blockShape(block: string): string {
   if (!lines.length) return 'empty';
   if (lines.filter((l) => DIFF_LINE.test(l)).length * 3 >= lines.length) return 'diff';
   if (TRACE.test(body)) return 'trace';
-  const chars = Array.from(lines.join(''));
+  const joined = lines.join('');
+  let count = 0;
   let digits = 0;
   let symbols = 0;
   let letters = 0;
-  for (const c of chars) {
+  for (let i = 0; i < joined.length; i++) {
+    count++;
+    const u = joined.charCodeAt(i);
+    // ASCII by its code; anything else (a code point at a time) by the Unicode classes.
+    if (u < 0x80) {
+      if (u >= 0x30 && u <= 0x39) digits++;
+      else if (SYMBOL[u]) symbols++;
+      else if ((u | 0x20) >= 0x61 && (u | 0x20) <= 0x7a) letters++;
+      continue;
+    }
+    const cp = joined.codePointAt(i)!;
+    if (cp > 0xffff) i++;
+    const c = String.fromCodePoint(cp);
     if (DIGIT.test(c)) digits++;
-    else if ('{}();=<>[]'.includes(c)) symbols++;
     else if (LETTER.test(c)) letters++;
   }
-  if (digits * 4 >= chars.length) return 'numbers';
-  if (symbols * 40 < chars.length && letters * 2 > chars.length) return 'prose';
+  if (digits * 4 >= count) return 'numbers';
+  if (symbols * 40 < count && letters * 2 > count) return 'prose';
   return 'code';
 }
 const MARK = '\u0000';
@@ -220,7 +240,7 @@ export class TaskClassifier {
   private readonly meanW: Float64Array;
   private readonly intercepts: number[];
   /** Scratch, per message: firings per feature, then its normalised TF-IDF value (reset after use). */
-  private readonly counts: Float64Array;
+  private readonly counts: Int32Array;
   private readonly xs: Float64Array;
   private readonly fired = new Firings();
   /** Scratch: the features that fired in this message (first firing order), and how many. */
@@ -308,8 +328,8 @@ export class TaskClassifier {
       for (let c = 0; c < k; c++) this.meanW[f]! += (this.w8[f * k + c]! * this.scales[c]!) / k;
     }
     this.intercepts = data.intercepts;
-    this.counts = new Float64Array(vocab.length);
     this.xs = new Float64Array(vocab.length);
+    this.counts = new Int32Array(vocab.length);
     this.pull = new Float64Array(vocab.length);
     this.touched = new Int32Array(vocab.length);
     this.sums = new Float64Array(k);
@@ -339,7 +359,7 @@ export class TaskClassifier {
     return probs;
   }
 
-  /** Leaves `counts` (firings) and `xs` (values) filled for the `touched` features; reset() clears them. */
+  /** Leaves `counts` (firings per feature) and `xs` (values, by touched index) filled; reset() clears the counts. */
   private score(text: string, context: ClassifyContext): number[] {
     const full = context.code ? `${text}\n\`\`\`${context.languageId ?? ''}\n${context.code}\n\`\`\`` : text;
     this.extract(full);
@@ -357,17 +377,36 @@ export class TaskClassifier {
       const f = touched[t]!;
       const c = counts[f]!;
       const v = (c < LOG_TF.length ? LOG_TF[c]! : 1 + Math.log(c)) * idf[f]!;
-      xs[f] = v;
+      xs[t] = v;
       norm += v * v;
     }
     const inv = 1 / Math.sqrt(norm);
     const k = this.labels.length;
     const s = this.sums.fill(0);
-    for (let t = 0; t < m; t++) {
-      const f = touched[t]!;
-      const x = (xs[f] = xs[f]! * inv);
-      const base = f * k;
-      for (let c = 0; c < k; c++) s[c] = s[c]! + x * w8[base + c]!;
+    if (k === 8) {
+      // The eight task types in locals: the same sums in the same order, without a store per weight.
+      let s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;
+      for (let t = 0; t < m; t++) {
+        const f = touched[t]!;
+        const x = (xs[t] = xs[t]! * inv);
+        const b = f * 8;
+        s0 += x * w8[b]!;
+        s1 += x * w8[b + 1]!;
+        s2 += x * w8[b + 2]!;
+        s3 += x * w8[b + 3]!;
+        s4 += x * w8[b + 4]!;
+        s5 += x * w8[b + 5]!;
+        s6 += x * w8[b + 6]!;
+        s7 += x * w8[b + 7]!;
+      }
+      s[0] = s0; s[1] = s1; s[2] = s2; s[3] = s3; s[4] = s4; s[5] = s5; s[6] = s6; s[7] = s7;
+    } else {
+      for (let t = 0; t < m; t++) {
+        const f = touched[t]!;
+        const x = (xs[t] = xs[t]! * inv);
+        const base = f * k;
+        for (let c = 0; c < k; c++) s[c] = s[c]! + x * w8[base + c]!;
+      }
     }
     let max = -Infinity;
     for (let c = 0; c < k; c++) {
@@ -382,8 +421,8 @@ export class TaskClassifier {
   }
 
   private reset(): void {
-    const { counts, xs, touched } = this;
-    for (let t = 0; t < this.touchedCount; t++) counts[touched[t]!] = xs[touched[t]!] = 0;
+    const { counts, touched } = this;
+    for (let t = 0; t < this.touchedCount; t++) counts[touched[t]!] = 0;
     this.touchedCount = 0;
   }
 
@@ -475,7 +514,7 @@ export class TaskClassifier {
     const scale = this.scales[top]!;
     for (let t = 0; t < this.touchedCount; t++) {
       const f = touched[t]!;
-      pull[f] = (xs[f]! * (w8[f * k + top]! * scale - meanW[f]!)) / counts[f]!;
+      pull[f] = (xs[t]! * (w8[f * k + top]! * scale - meanW[f]!)) / counts[f]!;
     }
     // Index 0 collects the evidence in code; word w is at w + 1; NOWHERE (the length marker) is left out.
     if (this.byWord.length < ev.text.length + 1) this.byWord = new Float64Array(ev.text.length + 1);
