@@ -9,6 +9,7 @@ import * as vscode from 'vscode';
 import { startSimulator } from '../../sim/server';
 import type { TestApi } from '../../src/extension';
 import { until } from '../../test/host/setup';
+import { median, round } from '../stats';
 
 const KEY = 'sk-bench-lm-0123456789abcdefghij';
 const RUNS = 50;
@@ -24,12 +25,6 @@ export interface LmMetrics {
   vscode_version: string;
 }
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-};
-const round = (x: number, digits = 2) => Math.round(x * 10 ** digits) / 10 ** digits;
 
 async function measure(): Promise<LmMetrics> {
   const sim = await startSimulator({ apiKey: KEY, defaultScript: { words: 12 } });
@@ -107,11 +102,11 @@ async function measure(): Promise<LmMetrics> {
       cancels.push(performance.now() - cancelledAt);
     }
     return {
-      lm_provider_overhead_ms: round(median(lm) - median(dr)),
-      lm_provider_own_overhead_ms: round(median(own) - median(dr)),
-      lm_ttft_p50_ms: round(median(lm)),
-      router_ttft_p50_ms: round(median(dr)),
-      lm_provider_cancel_ms: round(median(cancels)),
+      lm_provider_overhead_ms: round(median(lm) - median(dr), 2),
+      lm_provider_own_overhead_ms: round(median(own) - median(dr), 2),
+      lm_ttft_p50_ms: round(median(lm), 2),
+      router_ttft_p50_ms: round(median(dr), 2),
+      lm_provider_cancel_ms: round(median(cancels), 2),
       vscode_version: vscode.version,
     };
   } finally {
