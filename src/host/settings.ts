@@ -136,14 +136,12 @@ export class Settings extends Disposable {
     const workspace = trusted ? objectOr(all?.workspaceValue) : {};
     // In a single-folder window the folder's settings are the workspace settings (inspect reports them twice).
     const folder = trusted && multiRoot ? objectOr(all?.workspaceFolderValue) : {};
-    for (const key of LAYERED) {
-      const u = getPath(user, key);
-      if (u !== undefined) setPath(layers[0]!.values as Record<string, unknown>, key, u);
-      const w = getPath(workspace, key);
-      if (w !== undefined) setPath(layers[1]!.values as Record<string, unknown>, key, w);
-      const f = getPath(folder, key);
-      if (f !== undefined) setPath(layers[2]!.values as Record<string, unknown>, key, f);
-    }
+    [user, workspace, folder].forEach((source, i) => {
+      for (const key of LAYERED) {
+        const value = getPath(source, key);
+        if (value !== undefined) setPath(layers[i]!.values as Record<string, unknown>, key, value);
+      }
+    });
     const resolved = resolveSettings(layers);
     const problems: SettingsProblem[] = [...resolved.problems];
 
