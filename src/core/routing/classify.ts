@@ -1,7 +1,8 @@
 /**
  * Free chat text → task type, with a confidence and the words that decided it. A linear model over
- * character n-grams and words (the average of a logistic regression and NB-LR), trained by data/tasks/train.py; `features()` there and the extraction
- * here are one specification (data/tasks/model-check.json proves they agree on every held-out prompt).
+ * character n-grams and words (the average of a logistic regression and NB-LR), trained by
+ * data/tasks/train.py; `features()` there and the extraction here are one specification
+ * (data/tasks/model-check.json proves they agree on every held-out prompt).
  * No `vscode` import and no training code at run time.
  */
 import { TASK_TYPES, type TaskType } from '../tasks';
