@@ -1,6 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { heldOutPrompts, loadCorpus, readClassifierData, readModelCheck } from '../../data/tasks/corpus';
 import { TaskClassifier, UNSURE_BELOW, type ClassifierData } from '../../src/core/routing/classify';
+import { referenceProbabilities } from './classifyReference';
 
 const data = readClassifierData();
 const check = readModelCheck();
@@ -33,6 +34,60 @@ describe('chat task classifier: the shipped weights', () => {
     const zh = rate(heldOut.filter((p) => p.lang === 'zh'));
     assert.ok(all >= 0.9, `held-out accuracy ${all.toFixed(3)}`);
     assert.ok(zh >= 0.9, `held-out Chinese accuracy ${zh.toFixed(3)}`);
+  });
+});
+
+describe('chat task classifier: the fast feature scanner against train.py written plainly', () => {
+  const same = (text: string, context = {}) => {
+    const got = classifier.probabilities(text, context);
+    const want = referenceProbabilities(data, text, context);
+    return got.every((p, i) => Math.abs(p - want[i]!) < 1e-9) ? [] : [`${JSON.stringify(text.slice(0, 60))}: ${got.map((p) => p.toFixed(4))} ≠ ${want.map((p) => p.toFixed(4))}`];
+  };
+
+  it('gives the same probabilities for every prompt of the corpus, trained on or held out', function () {
+    this.timeout(30_000); // 9,000 prompts through the plain version
+    assert.deepEqual(corpus.prompts.flatMap((p) => same(p.text)).slice(0, 5), []);
+  });
+
+  it('gives the same probabilities for the awkward inputs: punctuation-only words, Unicode spaces, surrogates, fences', () => {
+    const emoji = '\u{1f600}';
+    const cases = [
+      '',
+      '   \n\t ',
+      '!!! ??? ... translate ,,, this',
+      "'hello' (world) — «translate» this: “now”!",
+      `${emoji} translate ${emoji}this${emoji} into ${emoji}${emoji} german`,
+      'lone \ud800surrogates\udc00 here \ud83d',
+      'translate\u3000this\u00a0into\u2009german\u200bplease\ufeff\u2028ok\u1680now\u0085next',
+      'ＦＵＬＬＷＩＤＴＨ ｔｒａｎｓｌａｔｅ ①②③ ﬁle',
+      'İstanbul ΣΊΣΥΦΟΣ STRASSE',
+      'x'.repeat(298) + `${emoji}${emoji}${emoji} ` + 'y'.repeat(200) + ` ${emoji} tail words here`,
+      '请把这句话翻译成英文：' + '明天下午三点开会'.repeat(80),
+      'review\n```python title="x"\n' + 'def a_b(c): return c\n'.repeat(30) + '```\nand\n```js\nconst x_y = z\n```',
+      'unterminated fence\n```ts\nfunction f() {',
+      '```\n```',
+      'what does this say\n```\nts,value\n1,2\n3,4\n```',
+    ];
+    assert.deepEqual(cases.flatMap((c) => same(c)), []);
+    assert.deepEqual(same('why does this return NaN?', { code: 'let sum;\nfor (const i of items) sum += i;', languageId: 'javascript' }), []);
+  });
+
+  it('gives the same probabilities for 2,000 random messages made of vocabulary words, separators and odd characters', () => {
+    // A fixed seed, so a failure repeats.
+    let seed = 7;
+    const rand = (n: number) => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return (seed >>> 8) % n;
+    };
+    const vocabWords = data.vocab.split('\n').filter((f) => f.startsWith('\u0000w:') || f.startsWith('\u0000b:') || f.startsWith('\u0000c:')).map((f) => f.slice(3));
+    const pieces = [' ', ' ', '\n', '\t', '\u3000', '\u00a0', ',', '.', '!', '?', '(', ')', '"', '“', '”', '-', '_', '\u{1f600}', '\ud800', '翻译', '英文', 'の', '```\n', '```py\n', 'x = 1;', 'ﬁ', 'Ａ'];
+    const messages = Array.from({ length: 2000 }, () => {
+      let s = '';
+      const parts = rand(120);
+      for (let i = 0; i < parts; i++) s += rand(3) === 0 ? pieces[rand(pieces.length)] : vocabWords[rand(vocabWords.length)];
+      return s;
+    });
+    assert.deepEqual(messages.flatMap((m) => same(m)).slice(0, 5), []);
   });
 });
 

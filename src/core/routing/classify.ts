@@ -60,7 +60,6 @@ function isWordEdge(c: number, w: string, i: number): boolean {
   if (c < 0x80) return isAsciiWordChar(c);
   return (c < 0xd800 || c > 0xdfff) && WORD_CHAR.test(w[i]!);
 }
-const CODE_WORD = /[a-z_]+/g;
 const DIFF_LINE = /^[+-](?![+-])/;
 const TRACE = /traceback|exception|error|panic|^\s+at /m;
 const DIGIT = /\p{Nd}/u;
@@ -107,8 +106,48 @@ const LOG_TF = Float64Array.from({ length: 64 }, (_, c) => (c === 1 ? 1 : 1 + Ma
 const SURROGATE = /[\ud800-\udfff]/;
 /** NFKC leaves ASCII as it is: only other text pays for normalising. */
 const NON_ASCII = /[^\x00-\x7f]/;
-/** Words are split on exactly these (train.py's WS). */
-const WS = /[ \t\n\r\f\v\u00a0\u1680\u2000-\u200b\u2028\u2029\u202f\u205f\u3000\ufeff]+/;
+/** Whether the code unit `c` separates words: exactly the characters of train.py's WS. */
+function isSpace(c: number): boolean {
+  if (c <= 0x20) return c === 0x20 || (c >= 0x09 && c <= 0x0d);
+  if (c < 0xa0) return false;
+  return c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200b) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
+}
+/** WORD_CHAR's answer per BMP code point, filled as characters are met (0: not asked yet, 1: yes, 2: no). */
+let wordCharCache: Uint8Array | undefined;
+/** Whether the code point is a word character (train.py's \w): ASCII by its code, the rest by Unicode class. */
+function isWordCodePoint(cp: number): boolean {
+  if (cp < 0x80) return isAsciiWordChar(cp);
+  if (cp > 0xffff) return WORD_CHAR.test(String.fromCodePoint(cp));
+  const cache = (wordCharCache ??= new Uint8Array(0x10000));
+  if (cache[cp] === 0) cache[cp] = WORD_CHAR.test(String.fromCharCode(cp)) ? 1 : 2;
+  return cache[cp] === 1;
+}
+/** The code point of `s` starting at `i` (a lone surrogate stands for itself). */
+function codePointFrom(s: string, i: number, end: number): number {
+  const c = s.charCodeAt(i);
+  if (c >= 0xd800 && c <= 0xdbff && i + 1 < end) {
+    const lo = s.charCodeAt(i + 1);
+    if (lo >= 0xdc00 && lo <= 0xdfff) return (c - 0xd800) * 0x400 + lo - 0xdc00 + 0x10000;
+  }
+  return c;
+}
+/** The code point of `s` ending just before `i`. */
+function codePointBefore(s: string, i: number, start: number): number {
+  const c = s.charCodeAt(i - 1);
+  if (c >= 0xdc00 && c <= 0xdfff && i - 2 >= start) {
+    const hi = s.charCodeAt(i - 2);
+    if (hi >= 0xd800 && hi <= 0xdbff) return (hi - 0xd800) * 0x400 + c - 0xdc00 + 0x10000;
+  }
+  return c;
+}
+/** FNV-1a over UTF-16 code units: how StringTable hashes a key, and callers the text they look up. */
+const FNV_OFFSET = 0x811c9dc5 | 0;
+const FNV_PRIME = 0x01000193;
+function hashRange(s: string, start: number, end: number): number {
+  let h = FNV_OFFSET;
+  for (let i = start; i < end; i++) h = Math.imul(h ^ s.charCodeAt(i), FNV_PRIME);
+  return h;
+}
 const SPACE = 0x20;
 /** Evidence that belongs to no prose word. */
 const IN_CODE = -1;
@@ -179,6 +218,56 @@ class IntTable {
 }
 
 /**
+ * Strings to non-negative ints, looked up by a range of another string (and its hashRange), so a word
+ * of the message is found without slicing it out or hashing it again.
+ */
+class StringTable {
+  private readonly keys: string[] = [];
+  private readonly values: number[] = [];
+  /** Per slot the key's hash and its entry plus one (0: empty). */
+  private readonly slots: Int32Array;
+  private readonly mask: number;
+  private readonly shift: number;
+  /** The longest key, in code units: longer text is not looked up. */
+  readonly longest: number = 0;
+  constructor(entries: Iterable<[string, number]>) {
+    for (const [key, value] of entries) {
+      this.keys.push(key);
+      this.values.push(value);
+      this.longest = Math.max(this.longest, key.length);
+    }
+    let size = 16;
+    let bits = 4;
+    while (size < this.keys.length * 2) {
+      size *= 2;
+      bits++;
+    }
+    this.slots = new Int32Array(size * 2);
+    this.mask = size - 1;
+    this.shift = 32 - bits;
+    this.keys.forEach((key, e) => {
+      const h = hashRange(key, 0, key.length);
+      let i = Math.imul(h, 0x9e3779b1) >>> this.shift;
+      while (this.slots[2 * i + 1] !== 0) i = (i + 1) & this.mask;
+      this.slots[2 * i] = h;
+      this.slots[2 * i + 1] = e + 1;
+    });
+  }
+  /** The value of `s.slice(start, end)`, whose hashRange is `h`, or -1. */
+  get(s: string, start: number, end: number, h: number): number {
+    const { slots, mask } = this;
+    for (let i = Math.imul(h, 0x9e3779b1) >>> this.shift; ; i = (i + 1) & mask) {
+      const e = slots[2 * i + 1]!;
+      if (e === 0) return -1;
+      if (slots[2 * i] === h) {
+        const key = this.keys[e - 1]!;
+        if (key.length === end - start && s.startsWith(key, start)) return this.values[e - 1]!;
+      }
+    }
+  }
+}
+
+/**
  * Per message, which features fired and where: parallel arrays, one entry per firing (feature index,
  * prose word or IN_CODE / NOWHERE, the n-gram's first code point in that word, its length).
  * Scratch buffers owned by the classifier, grown when a message needs more.
@@ -189,7 +278,30 @@ class Firings {
   word = new Int32Array(4096);
   start = new Int16Array(4096);
   n = new Int8Array(4096);
-  text: string[] = [];
+  /** The prose the words were found in, and each word's code units in it. */
+  prose = '';
+  words = 0;
+  wordStart = new Int32Array(256);
+  wordEnd = new Int32Array(256);
+
+  addWord(start: number, end: number): number {
+    if (this.words === this.wordStart.length) {
+      const grow = (a: Int32Array) => {
+        const b = new Int32Array(a.length * 2);
+        b.set(a);
+        return b;
+      };
+      this.wordStart = grow(this.wordStart);
+      this.wordEnd = grow(this.wordEnd);
+    }
+    this.wordStart[this.words] = start;
+    this.wordEnd[this.words] = end;
+    return this.words++;
+  }
+
+  wordText(w: number): string {
+    return this.prose.slice(this.wordStart[w], this.wordEnd[w]);
+  }
 
   add(f: number, word: number, start: number, n: number): void {
     if (this.length === this.feature.length) this.grow();
@@ -226,10 +338,18 @@ export class TaskClassifier {
    * child completes plus one (0: none), so a step down the trie is one memory read.
    */
   private readonly nodeBits: number;
+  /** Markers by name (`\0lang:py`, `\0shape:diff`); the ones every message may need, by index. */
   private readonly named = new Map<string, number>();
-  /** Word features by the bare word, and word pairs by first then second word: no string building per look-up. */
-  private readonly wordIndex = new Map<string, number>();
-  private readonly pairIndex = new Map<string, Map<string, number>>();
+  private readonly codeMarker: number;
+  private readonly lengthMarkers: number[];
+  /**
+   * Every word a word or pair feature names → a word id; its word feature (-1: none); pairs by
+   * first id × word count + second id; identifiers in code by themselves.
+   */
+  private readonly words: StringTable;
+  private readonly wordFeature: Int32Array;
+  private readonly pairs: IntTable;
+  private readonly codeWords: StringTable;
   private readonly idf: Float64Array;
   /**
    * The int8 weights as shipped, feature-major (8 bytes a feature: the whole table stays in the CPU's
@@ -266,19 +386,29 @@ export class TaskClassifier {
     this.spec = data.features;
     const vocab = data.vocab.split('\n');
     const grams: Array<[number[], number]> = [];
+    const wordIds = new Map<string, number>();
+    const wordId = (w: string) => {
+      let id = wordIds.get(w);
+      if (id === undefined) wordIds.set(w, (id = wordIds.size));
+      return id;
+    };
+    const wordFeatures: Array<[number, number]> = [];
+    const pairFeatures: Array<[number, number, number]> = [];
+    const codeWords: Array<[string, number]> = [];
     vocab.forEach((f, i) => {
       if (f.startsWith(`${MARK}w:`)) {
-        this.wordIndex.set(f.slice(3), i);
+        wordFeatures.push([wordId(f.slice(3)), i]);
         return;
       }
       if (f.startsWith(`${MARK}b:`)) {
         // Words never contain a space, so the first space splits the pair.
         const pair = f.slice(3);
         const space = pair.indexOf(' ');
-        const first = pair.slice(0, space);
-        let seconds = this.pairIndex.get(first);
-        if (!seconds) this.pairIndex.set(first, (seconds = new Map()));
-        seconds.set(pair.slice(space + 1), i);
+        pairFeatures.push([wordId(pair.slice(0, space)), wordId(pair.slice(space + 1)), i]);
+        return;
+      }
+      if (f.startsWith(`${MARK}c:`)) {
+        codeWords.push([f.slice(3), i]);
         return;
       }
       if (f.startsWith(MARK)) {
@@ -290,6 +420,14 @@ export class TaskClassifier {
       grams.push([cps, i]);
     });
     if (this.alphabet.size >= 0xffff) throw new Error('classifier alphabet too large');
+    this.words = new StringTable(wordIds);
+    this.wordFeature = new Int32Array(wordIds.size).fill(-1);
+    for (const [id, i] of wordFeatures) this.wordFeature[id] = i;
+    if (wordIds.size * wordIds.size > 0x7fffffff) throw new Error('classifier vocabulary has too many words for its pair table');
+    this.pairs = new IntTable(pairFeatures.map(([a, b, i]) => [a * wordIds.size + b, i] as [number, number]), pairFeatures.length);
+    this.codeWords = new StringTable(codeWords);
+    this.codeMarker = this.named.get(`${MARK}code`) ?? -1;
+    this.lengthMarkers = [0, 1, 2, 3, 4].map((b) => this.named.get(`${MARK}len:${b}`) ?? -1);
     for (const [c, id] of this.alphabet) if (c <= 0xffff) this.bmp[c] = id;
     this.width = this.alphabet.size + 1;
     const maxNodes = 1 + grams.reduce((n, [cps]) => n + cps.length, 0);
@@ -427,83 +565,131 @@ export class TaskClassifier {
     this.touchedCount = 0;
   }
 
-  /** train.py's features(), recording in `fired` only the features in the vocabulary and where each came from. */
+  /**
+   * train.py's features(), recording in `fired` only the features in the vocabulary and where each
+   * came from. One pass over the prose: a word's n-grams, then the word and the pair it ends, with no
+   * word strings made (test/unit/classifyReference.ts is the same specification, written plainly).
+   */
   private extract(text: string): void {
     const fired = this.fired;
     fired.length = 0;
-    const named = (f: string, word: number) => {
+    fired.words = 0;
+    const named = (f: string) => {
       const i = this.named.get(f);
-      if (i !== undefined) fired.add(i, word, 0, 0);
+      if (i !== undefined) fired.add(i, IN_CODE, 0, 0);
     };
     const t = (NON_ASCII.test(text) ? text.normalize('NFKC') : text).toLowerCase();
     const blocks = t.includes('```') ? Array.from(t.matchAll(FENCE)) : [];
     const { head, tail, minN, maxN, maxCodeWords } = this.spec;
     const prose = headTail(blocks.length ? t.replace(FENCE, ' ') : t, head, tail);
-    const words = prose.split(WS).filter(Boolean);
-    fired.text = words;
+    fired.prose = prose;
 
-    // Character n-grams of each word padded with one space each side, walked down the trie.
     let size = 0;
-    const { trie, rootChild, width, nodeBits, bmp } = this;
+    const { trie, rootChild, width, nodeBits, bmp, words, wordFeature, pairs } = this;
+    const wordCount = this.wordFeature.length;
     const nodeMask = (1 << nodeBits) - 1;
+    const space = bmp[SPACE]!;
     if (this.ids.length < prose.length + 2) this.ids = new Int32Array(prose.length + 2);
     const ids = this.ids;
-    for (let wi = 0; wi < words.length; wi++) {
-      const word = words[wi]!;
-      let len = 0;
-      ids[len++] = bmp[SPACE]!;
-      for (let i = 0; i < word.length; i++) {
-        const c = word.charCodeAt(i);
-        if (c >= 0xd800 && c <= 0xdbff && i + 1 < word.length) {
-          ids[len++] = this.alphabet.get(word.codePointAt(i)!) ?? 0;
-          i++;
-        } else {
-          ids[len++] = bmp[c]!;
-        }
+    /** The word id of the previous word that trims to something (-1: none, or not a known word). */
+    let previous = -1;
+    const end = prose.length;
+    for (let i = 0; i < end; ) {
+      if (isSpace(prose.charCodeAt(i))) {
+        i++;
+        continue;
       }
-      ids[len++] = bmp[SPACE]!;
+      // A word: its characters' ids, padded with one space each side.
+      const start = i;
+      let len = 0;
+      ids[len++] = space;
+      for (; i < end; i++) {
+        const c = prose.charCodeAt(i);
+        if (isSpace(c)) break;
+        if (c >= 0xd800 && c <= 0xdbff) {
+          const cp = codePointFrom(prose, i, end);
+          if (cp > 0xffff) {
+            ids[len++] = this.alphabet.get(cp) ?? 0;
+            i++;
+            continue;
+          }
+        }
+        ids[len++] = bmp[c]!;
+      }
+      ids[len++] = space;
       size += len - 2;
-      for (let i = 0; i < len; i++) {
+      const wi = fired.addWord(start, i);
+
+      // Its character n-grams, walked down the trie.
+      for (let p = 0; p < len; p++) {
         let node = 0;
-        for (let n = 1; n <= maxN && i + n <= len; n++) {
-          const id = ids[i + n - 1]!;
+        for (let n = 1; n <= maxN && p + n <= len; n++) {
+          const id = ids[p + n - 1]!;
           if (id === 0) break; // a character no n-gram of the vocabulary has
           const v = n === 1 ? rootChild[id]! : trie.get(node * width + id);
           if (v < 0) break;
           node = v & nodeMask;
           const f = (v >>> nodeBits) - 1;
-          if (f >= 0 && n >= minN) fired.add(f, wi, i - 1, n);
+          if (f >= 0 && n >= minN) fired.add(f, wi, p - 1, n);
         }
       }
+
+      // The word without its leading and trailing punctuation, and the pair it ends.
+      let from = start;
+      let to = i;
+      while (from < to) {
+        const cp = codePointFrom(prose, from, to);
+        if (isWordCodePoint(cp)) break;
+        from += cp > 0xffff ? 2 : 1;
+      }
+      while (to > from) {
+        const cp = codePointBefore(prose, to, from);
+        if (isWordCodePoint(cp)) break;
+        to -= cp > 0xffff ? 2 : 1;
+      }
+      if (from === to) continue; // only punctuation: no word, and the pair skips it
+      const id = to - from <= words.longest ? words.get(prose, from, to, hashRange(prose, from, to)) : -1;
+      if (id >= 0) {
+        const w = wordFeature[id]!;
+        if (w >= 0) fired.add(w, wi, 0, 0);
+        if (previous >= 0) {
+          const pair = pairs.get(previous * wordCount + id);
+          if (pair >= 0) fired.add(pair, wi, 0, 0);
+        }
+      }
+      previous = id;
     }
-    // Whole words and word pairs, without surrounding punctuation.
-    let previous: Map<string, number> | undefined;
-    for (let wi = 0; wi < words.length; wi++) {
-      const c = trimWord(words[wi]!);
-      if (!c) continue;
-      const w = this.wordIndex.get(c);
-      if (w !== undefined) fired.add(w, wi, 0, 0);
-      const pair = previous?.get(c);
-      if (pair !== undefined) fired.add(pair, wi, 0, 0);
-      previous = this.pairIndex.get(c);
-    }
+
     if (blocks.length) {
-      named(`${MARK}code`, IN_CODE);
+      if (this.codeMarker >= 0) fired.add(this.codeMarker, IN_CODE, 0, 0);
       for (const m of blocks) {
         const lang = m[1]!.trim().split(' ')[0];
-        if (lang) named(`${MARK}lang:${lang}`, IN_CODE);
+        if (lang) named(`${MARK}lang:${lang}`);
       }
+      // The first identifiers of the code (train.py's CODE_WORD, [a-z_]+), counting those the vocabulary lacks.
       let left = maxCodeWords;
-      for (const m of blocks) {
-        for (const w of m[0].match(CODE_WORD) ?? []) {
-          if (left-- <= 0) break;
-          named(`${MARK}c:${w}`, IN_CODE);
+      const codeWords = this.codeWords;
+      scan: for (const m of blocks) {
+        const block = m[0];
+        for (let j = 0; j < block.length; j++) {
+          let c = block.charCodeAt(j);
+          if (!((c >= 0x61 && c <= 0x7a) || c === 0x5f)) continue;
+          const from = j;
+          let h = FNV_OFFSET;
+          do {
+            h = Math.imul(h ^ c, FNV_PRIME);
+            c = block.charCodeAt(++j);
+          } while ((c >= 0x61 && c <= 0x7a) || c === 0x5f);
+          if (left-- <= 0) break scan;
+          const f = j - from <= codeWords.longest ? codeWords.get(block, from, j, h) : -1;
+          if (f >= 0) fired.add(f, IN_CODE, 0, 0);
         }
       }
-      for (const m of blocks) named(`${MARK}shape:${blockShape(m[0])}`, IN_CODE);
+      for (const m of blocks) named(`${MARK}shape:${blockShape(m[0])}`);
     }
     const bucket = size === 0 ? 0 : size < 20 ? 1 : size < 80 ? 2 : size < 300 ? 3 : 4;
-    named(`${MARK}len:${bucket}`, NOWHERE);
+    const marker = this.lengthMarkers[bucket]!;
+    if (marker >= 0) fired.add(marker, NOWHERE, 0, 0);
   }
 
   /** The prose word (or, inside a long run without spaces, the n-gram) that pushed hardest towards `top`. */
@@ -518,23 +704,23 @@ export class TaskClassifier {
       pull[f] = (xs[t]! * (w8[f * k + top]! * scale - meanW[f]!)) / counts[f]!;
     }
     // Index 0 collects the evidence in code; word w is at w + 1; NOWHERE (the length marker) is left out.
-    if (this.byWord.length < ev.text.length + 1) this.byWord = new Float64Array(ev.text.length + 1);
-    const byWord = this.byWord.fill(0, 0, ev.text.length + 1);
+    if (this.byWord.length < ev.words + 1) this.byWord = new Float64Array(ev.words + 1);
+    const byWord = this.byWord.fill(0, 0, ev.words + 1);
     for (let j = 0; j < ev.length; j++) {
       const w = ev.word[j]!;
       if (w !== NOWHERE) byWord[w + 1] = byWord[w + 1]! + pull[ev.feature[j]!]!;
     }
     let best = NOWHERE;
     let bestScore = 0;
-    for (let i = 0; i <= ev.text.length; i++) {
+    for (let i = 0; i <= ev.words; i++) {
       if (byWord[i]! > bestScore) {
         best = i - 1;
         bestScore = byWord[i]!;
       }
     }
     if (best === IN_CODE) return 'pasted code';
-    const word = ev.text[best];
-    if (!word) return 'overall wording';
+    if (best < 0) return 'overall wording';
+    const word = ev.wordText(best);
     // A long run without spaces (Chinese, Japanese) is a sentence, not a word: quote the span of up to
     // four characters whose n-grams together pull hardest (“成英文” rather than its strongest fragment “成英”).
     const cps = codePoints(word);
