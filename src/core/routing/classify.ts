@@ -103,6 +103,7 @@ export function blockShape(block: string): string {
 const MARK = '\u0000';
 /** Sublinear term frequency, 1 + ln(count), for the counts most features reach (exactly as Math.log gives it). */
 const LOG_TF = Float64Array.from({ length: 64 }, (_, c) => (c === 1 ? 1 : 1 + Math.log(c)));
+const INVERSE = Float64Array.from({ length: 64 }, (_, c) => 1 / c);
 const SURROGATE = /[\ud800-\udfff]/;
 /** NFKC leaves ASCII as it is: only other text pays for normalising. */
 const NON_ASCII = /[^\x00-\x7f]/;
@@ -149,9 +150,8 @@ function hashRange(s: string, start: number, end: number): number {
   return h;
 }
 const SPACE = 0x20;
-/** Evidence that belongs to no prose word. */
+/** explain()'s answer when the evidence in code outweighs every prose word. */
 const IN_CODE = -1;
-const NOWHERE = -2;
 
 function decode(b64: string): Uint8Array {
   const bin = atob(b64);
@@ -181,8 +181,83 @@ function headTail(s: string, head: number, tail: number): string {
 }
 
 /**
- * An open-addressing hash table from a non-negative int32 key to an int32 value, for the n-gram
- * trie: far faster than a Map on the hot path (thousands of look-ups per message).
+ * The n-grams as a double-array trie (Aoe, 1989): the child of the node in slot `s` by character id
+ * `c` is slot `base(s) + c`, when that slot's parent is `s`. A step down is two reads from one array,
+ * with no hashing: the hot path of classify(), a thousand steps for a long message.
+ */
+class DoubleArrayTrie {
+  /** Per slot, three ints: base, parent slot (-1: free) and the feature the n-gram ending here is (-1: none). */
+  readonly cells: Int32Array;
+  /** `grams`: each n-gram as character ids (1 to width - 1) and its feature index. */
+  constructor(grams: Array<[number[], number]>, width: number) {
+    const kids: Array<Map<number, number>> = [new Map()];
+    const feature = [-1];
+    for (const [ids, f] of grams) {
+      let node = 0;
+      for (const id of ids) {
+        let child = kids[node]!.get(id);
+        if (child === undefined) {
+          kids[node]!.set(id, (child = kids.length));
+          kids.push(new Map());
+          feature.push(-1);
+        }
+        node = child;
+      }
+      feature[node] = f;
+    }
+    // Place each node's children, breadth first, at the first base where all of them find free slots.
+    let size = (kids.length + width) * 2;
+    let base = new Int32Array(size);
+    let parent = new Int32Array(size).fill(-1);
+    const slot = new Int32Array(kids.length);
+    parent[0] = -2; // the root has none
+    let free = 1;
+    let top = 0;
+    const queue = [0];
+    for (let q = 0; q < queue.length; q++) {
+      const node = queue[q]!;
+      const children = [...kids[node]!].sort((a, b) => a[0] - b[0]);
+      if (!children.length) continue; // base 0: every slot it names has another parent
+      while (parent[free] !== -1) free++;
+      let b = Math.max(0, free - children[0]![0]);
+      for (;;) {
+        while (b + width > size) {
+          const grow = (a: Int32Array, fill: number) => {
+            const c = new Int32Array(a.length * 2).fill(fill);
+            c.set(a);
+            return c;
+          };
+          base = grow(base, 0);
+          parent = grow(parent, -1);
+          size *= 2;
+        }
+        if (children.every(([id]) => parent[b + id] === -1)) break;
+        b++;
+      }
+      const s = slot[node]!;
+      base[s] = b;
+      top = Math.max(top, b);
+      for (const [id, child] of children) {
+        parent[b + id] = s;
+        slot[child] = b + id;
+        queue.push(child);
+      }
+    }
+    // Every base + id stays inside the array, so a step never reads past its end.
+    const slots = top + width;
+    this.cells = new Int32Array(slots * 3);
+    for (let s = 0; s < slots; s++) {
+      this.cells[3 * s] = base[s]!;
+      this.cells[3 * s + 1] = parent[s]!;
+      this.cells[3 * s + 2] = -1;
+    }
+    for (let node = 0; node < kids.length; node++) this.cells[3 * slot[node]! + 2] = feature[node]!;
+  }
+}
+
+/**
+ * An open-addressing hash table from a non-negative int32 key to an int32 value: word pairs by their
+ * two word ids, far faster than a Map.
  */
 class IntTable {
   /** Key and value side by side, so a look-up touches one cache line. */
@@ -222,30 +297,33 @@ class IntTable {
  * of the message is found without slicing it out or hashing it again.
  */
 class StringTable {
-  private readonly keys: string[] = [];
-  private readonly values: number[] = [];
+  /** The keys' code units end to end; key e is chars[start[e], start[e + 1]). */
+  private readonly chars: Uint16Array;
+  private readonly start: Int32Array;
+  private readonly values: Int32Array;
   /** Per slot the key's hash and its entry plus one (0: empty). */
   private readonly slots: Int32Array;
   private readonly mask: number;
   private readonly shift: number;
   /** The longest key, in code units: longer text is not looked up. */
-  readonly longest: number = 0;
-  constructor(entries: Iterable<[string, number]>) {
-    for (const [key, value] of entries) {
-      this.keys.push(key);
-      this.values.push(value);
-      this.longest = Math.max(this.longest, key.length);
-    }
+  readonly longest: number;
+  constructor(entries: Array<[string, number]>) {
+    this.start = new Int32Array(entries.length + 1);
+    this.values = Int32Array.from(entries, ([, value]) => value);
+    entries.forEach(([key], e) => (this.start[e + 1] = this.start[e]! + key.length));
+    this.longest = entries.reduce((n, [key]) => Math.max(n, key.length), 0);
+    this.chars = new Uint16Array(this.start[entries.length]!);
     let size = 16;
     let bits = 4;
-    while (size < this.keys.length * 2) {
+    while (size < entries.length * 2) {
       size *= 2;
       bits++;
     }
     this.slots = new Int32Array(size * 2);
     this.mask = size - 1;
     this.shift = 32 - bits;
-    this.keys.forEach((key, e) => {
+    entries.forEach(([key], e) => {
+      for (let j = 0; j < key.length; j++) this.chars[this.start[e]! + j] = key.charCodeAt(j);
       const h = hashRange(key, 0, key.length);
       let i = Math.imul(h, 0x9e3779b1) >>> this.shift;
       while (this.slots[2 * i + 1] !== 0) i = (i + 1) & this.mask;
@@ -253,73 +331,97 @@ class StringTable {
       this.slots[2 * i + 1] = e + 1;
     });
   }
-  /** The value of `s.slice(start, end)`, whose hashRange is `h`, or -1. */
-  get(s: string, start: number, end: number, h: number): number {
-    const { slots, mask } = this;
+  /** The value of `s.slice(from, to)`, whose hashRange is `h`, or -1. */
+  get(s: string, from: number, to: number, h: number): number {
+    const { slots, mask, chars, start } = this;
     for (let i = Math.imul(h, 0x9e3779b1) >>> this.shift; ; i = (i + 1) & mask) {
-      const e = slots[2 * i + 1]!;
-      if (e === 0) return -1;
-      if (slots[2 * i] === h) {
-        const key = this.keys[e - 1]!;
-        if (key.length === end - start && s.startsWith(key, start)) return this.values[e - 1]!;
-      }
+      const e = slots[2 * i + 1]! - 1;
+      if (e < 0) return -1;
+      if (slots[2 * i] !== h) continue;
+      const k = start[e]!;
+      const length = start[e + 1]! - k;
+      if (length !== to - from) continue;
+      let j = 0;
+      while (j < length && chars[k + j] === s.charCodeAt(from + j)) j++;
+      if (j === length) return this.values[e]!;
     }
   }
 }
 
 /**
- * Per message, which features fired and where: parallel arrays, one entry per firing (feature index,
- * prose word or IN_CODE / NOWHERE, the n-gram's first code point in that word, its length).
- * Scratch buffers owned by the classifier, grown when a message needs more.
+ * Per message, which features fired, how often and where. Scratch owned by the classifier, cleared by
+ * reset() and grown when a message needs more.
  */
 class Firings {
+  /** Per feature, its firings in this message; and for those that fired, their place in `touched`. */
+  readonly counts: Int32Array;
+  readonly slotOf: Int32Array;
+  /** The features that fired, in the order they first did, and how many. */
+  readonly touched: Int32Array;
+  distinct = 0;
+  /**
+   * Per firing, its feature's place in `touched`: each prose word's firings together, in order, then
+   * the code's (from codeFirst to codeEnd), then the length marker's.
+   */
   length = 0;
-  feature = new Int32Array(4096);
-  word = new Int32Array(4096);
-  start = new Int16Array(4096);
-  n = new Int8Array(4096);
-  /** The prose the words were found in, and each word's code units in it. */
+  slot = new Int32Array(4096);
+  codeFirst = 0;
+  codeEnd = 0;
+  /** The prose the words were found in; each word's code units in it and its first firing (one more: the end). */
   prose = '';
   words = 0;
   wordStart = new Int32Array(256);
   wordEnd = new Int32Array(256);
+  wordFirst = new Int32Array(257);
 
-  addWord(start: number, end: number): number {
+  constructor(features: number) {
+    this.counts = new Int32Array(features);
+    this.slotOf = new Int32Array(features);
+    this.touched = new Int32Array(features);
+  }
+
+  add(f: number): void {
+    let t: number;
+    if (this.counts[f]!++ === 0) {
+      t = this.distinct++;
+      this.touched[t] = f;
+      this.slotOf[f] = t;
+    } else {
+      t = this.slotOf[f]!;
+    }
+    if (this.length === this.slot.length) this.slot = grown(this.slot, new Int32Array(this.length * 2));
+    this.slot[this.length++] = t;
+  }
+
+  /** A new prose word: the firings that follow, until the next word or endWords(), are its. */
+  addWord(start: number, end: number): void {
     if (this.words === this.wordStart.length) {
-      const grow = (a: Int32Array) => {
-        const b = new Int32Array(a.length * 2);
-        b.set(a);
-        return b;
-      };
-      this.wordStart = grow(this.wordStart);
-      this.wordEnd = grow(this.wordEnd);
+      this.wordStart = grown(this.wordStart, new Int32Array(this.words * 2));
+      this.wordEnd = grown(this.wordEnd, new Int32Array(this.words * 2));
+      this.wordFirst = grown(this.wordFirst, new Int32Array(this.words * 2 + 1));
     }
     this.wordStart[this.words] = start;
     this.wordEnd[this.words] = end;
-    return this.words++;
+    this.wordFirst[this.words++] = this.length;
   }
 
-  wordText(w: number): string {
-    return this.prose.slice(this.wordStart[w], this.wordEnd[w]);
+  endWords(): void {
+    this.wordFirst[this.words] = this.codeFirst = this.codeEnd = this.length;
   }
 
-  add(f: number, word: number, start: number, n: number): void {
-    if (this.length === this.feature.length) this.grow();
-    const i = this.length++;
-    this.feature[i] = f;
-    this.word[i] = word;
-    this.start[i] = start;
-    this.n[i] = n;
+  reset(): void {
+    const { counts, touched } = this;
+    for (let t = 0; t < this.distinct; t++) counts[touched[t]!] = 0;
+    this.distinct = 0;
+    this.length = 0;
+    this.words = 0;
   }
+}
 
-  private grow(): void {
-    const size = this.feature.length * 2;
-    const copy = <T extends Int32Array | Int16Array | Int8Array>(a: T, b: T): T => (b.set(a), b);
-    this.feature = copy(this.feature, new Int32Array(size));
-    this.word = copy(this.word, new Int32Array(size));
-    this.start = copy(this.start, new Int16Array(size));
-    this.n = copy(this.n, new Int8Array(size));
-  }
+/** `to`, a larger array, holding `from`'s values first. */
+function grown(from: Int32Array, to: Int32Array<ArrayBuffer>): Int32Array<ArrayBuffer> {
+  to.set(from);
+  return to;
 }
 
 /** A trained task classifier. Build it once from the weights file; classify() is pure and takes microseconds. */
@@ -328,16 +430,8 @@ export class TaskClassifier {
   private readonly spec: ClassifierData['features'];
   /** Code point → a small id (1…), for the characters any n-gram of the vocabulary uses. */
   private readonly alphabet = new Map<number, number>();
-  /** The n-grams as a trie: (node × alphabet size + character id) → child node; the root is node 0. */
-  private readonly trie: IntTable;
-  /** The root's children by character id: the first step of every n-gram, without hashing. */
-  private readonly rootChild: Int32Array;
-  private readonly width: number;
-  /**
-   * Trie values are packed: the child node in the low `nodeBits` bits, above them the feature index the
-   * child completes plus one (0: none), so a step down the trie is one memory read.
-   */
-  private readonly nodeBits: number;
+  /** The n-grams by character id, as DoubleArrayTrie's cells; the root is slot 0. */
+  private readonly trie: Int32Array;
   /** Markers by name (`\0lang:py`, `\0shape:diff`); the ones every message may need, by index. */
   private readonly named = new Map<string, number>();
   private readonly codeMarker: number;
@@ -350,7 +444,9 @@ export class TaskClassifier {
   private readonly wordFeature: Int32Array;
   private readonly pairs: IntTable;
   private readonly codeWords: StringTable;
-  private readonly idf: Float64Array;
+  /** Each feature's idf, as its level (one byte, as shipped: the array stays in the CPU's cache) and the levels. */
+  private readonly idfLevel: Uint8Array;
+  private readonly idfOf: Float64Array;
   /**
    * The int8 weights as shipped, feature-major (8 bytes a feature: the whole table stays in the CPU's
    * cache), and each task's scale, applied once per message to the summed scores.
@@ -360,13 +456,9 @@ export class TaskClassifier {
   /** Each feature's mean weight over the tasks, for the evidence. */
   private readonly meanW: Float64Array;
   private readonly intercepts: number[];
-  /** Scratch, per message: firings per feature, then its normalised TF-IDF value (reset after use). */
-  private readonly counts: Int32Array;
+  /** Scratch, per message: what fired, then per touched feature its normalised TF-IDF value. */
+  private readonly fired: Firings;
   private readonly xs: Float64Array;
-  private readonly fired = new Firings();
-  /** Scratch: the features that fired in this message (first firing order), and how many. */
-  private readonly touched: Int32Array;
-  private touchedCount = 0;
   /** Scratch: per touched feature, how much one firing pushes towards the best task (explain()). */
   private readonly pull: Float64Array;
   private readonly sums: Float64Array;
@@ -420,7 +512,7 @@ export class TaskClassifier {
       grams.push([cps, i]);
     });
     if (this.alphabet.size >= 0xffff) throw new Error('classifier alphabet too large');
-    this.words = new StringTable(wordIds);
+    this.words = new StringTable([...wordIds]);
     this.wordFeature = new Int32Array(wordIds.size).fill(-1);
     for (const [id, i] of wordFeatures) this.wordFeature[id] = i;
     if (wordIds.size * wordIds.size > 0x7fffffff) throw new Error('classifier vocabulary has too many words for its pair table');
@@ -429,37 +521,17 @@ export class TaskClassifier {
     this.codeMarker = this.named.get(`${MARK}code`) ?? -1;
     this.lengthMarkers = [0, 1, 2, 3, 4].map((b) => this.named.get(`${MARK}len:${b}`) ?? -1);
     for (const [c, id] of this.alphabet) if (c <= 0xffff) this.bmp[c] = id;
-    this.width = this.alphabet.size + 1;
-    const maxNodes = 1 + grams.reduce((n, [cps]) => n + cps.length, 0);
-    if (maxNodes * this.width > 0x7fffffff) throw new Error('classifier vocabulary too large for its n-gram table');
-    const edges = new Map<number, number>();
-    const nodeFeature = new Int32Array(maxNodes).fill(-1);
-    for (const [cps, i] of grams) {
-      let node = 0;
-      for (const c of cps) {
-        const key = node * this.width + this.alphabet.get(c)!;
-        let child = edges.get(key);
-        if (child === undefined) edges.set(key, (child = edges.size + 1));
-        node = child;
-      }
-      nodeFeature[node] = i;
-    }
-    this.nodeBits = Math.max(1, Math.ceil(Math.log2(edges.size + 1)));
-    if ((vocab.length + 1) * 2 ** this.nodeBits > 0x7fffffff) throw new Error('classifier vocabulary too large for its n-gram table');
-    const pack = (child: number) => child | ((nodeFeature[child]! + 1) << this.nodeBits);
-    this.trie = new IntTable(Array.from(edges, ([key, child]) => [key, pack(child)] as [number, number]), edges.size);
-    this.rootChild = new Int32Array(this.width).fill(-1);
-    for (let id = 1; id < this.width; id++) {
-      const child = edges.get(id);
-      if (child !== undefined) this.rootChild[id] = pack(child);
-    }
+    this.trie = new DoubleArrayTrie(
+      grams.map(([cps, i]) => [cps.map((c) => this.alphabet.get(c)!), i]),
+      this.alphabet.size + 1,
+    ).cells;
 
     const k = this.labels.length;
-    const q = decode(data.idf.q);
-    this.idf = Float64Array.from(q, (v) => data.idf.lo + (v * (data.idf.hi - data.idf.lo)) / 255);
+    this.idfLevel = decode(data.idf.q);
+    this.idfOf = Float64Array.from({ length: 256 }, (_, v) => data.idf.lo + (v * (data.idf.hi - data.idf.lo)) / 255);
     const raw = decode(data.weights);
     const w8 = new Int8Array(raw.buffer, raw.byteOffset, raw.byteLength);
-    if (this.idf.length !== vocab.length || w8.length !== vocab.length * k || data.scales.length !== k) throw new Error('classifier weights do not match its vocabulary');
+    if (this.idfLevel.length !== vocab.length || w8.length !== vocab.length * k || data.scales.length !== k) throw new Error('classifier weights do not match its vocabulary');
     this.w8 = Int8Array.from(w8);
     this.scales = Float64Array.from(data.scales);
     this.meanW = new Float64Array(vocab.length);
@@ -467,10 +539,9 @@ export class TaskClassifier {
       for (let c = 0; c < k; c++) this.meanW[f]! += (this.w8[f * k + c]! * this.scales[c]!) / k;
     }
     this.intercepts = data.intercepts;
+    this.fired = new Firings(vocab.length);
     this.xs = new Float64Array(vocab.length);
-    this.counts = new Int32Array(vocab.length);
     this.pull = new Float64Array(vocab.length);
-    this.touched = new Int32Array(vocab.length);
     this.sums = new Float64Array(k);
   }
 
@@ -487,35 +558,28 @@ export class TaskClassifier {
       }
       return { task: best, best, confidence, unsure: false, reason: this.explain(top) };
     } finally {
-      this.reset();
+      this.fired.reset();
     }
   }
 
   /** Probabilities per task, in the weights file's label order. */
   probabilities(text: string, context: ClassifyContext = {}): number[] {
     const probs = this.score(text, context);
-    this.reset();
+    this.fired.reset();
     return probs;
   }
 
-  /** Leaves `counts` (firings per feature) and `xs` (values, by touched index) filled; reset() clears the counts. */
+  /** Leaves `fired` and `xs` (values, by touched index) filled; fired.reset() clears them. */
   private score(text: string, context: ClassifyContext): number[] {
     const full = context.code ? `${text}\n\`\`\`${context.languageId ?? ''}\n${context.code}\n\`\`\`` : text;
     this.extract(full);
-    const { counts, xs, idf, w8, touched } = this;
-    const feature = this.fired.feature;
-    const n = this.fired.length;
-    let m = 0;
-    for (let j = 0; j < n; j++) {
-      const f = feature[j]!;
-      if (counts[f]!++ === 0) touched[m++] = f;
-    }
-    this.touchedCount = m;
+    const { xs, idfLevel, idfOf, w8 } = this;
+    const { counts, touched, distinct: m } = this.fired;
     let norm = 0;
     for (let t = 0; t < m; t++) {
       const f = touched[t]!;
       const c = counts[f]!;
-      const v = (c < LOG_TF.length ? LOG_TF[c]! : 1 + Math.log(c)) * idf[f]!;
+      const v = (c < LOG_TF.length ? LOG_TF[c]! : 1 + Math.log(c)) * idfOf[idfLevel[f]!]!;
       xs[t] = v;
       norm += v * v;
     }
@@ -559,12 +623,6 @@ export class TaskClassifier {
     return probs;
   }
 
-  private reset(): void {
-    const { counts, touched } = this;
-    for (let t = 0; t < this.touchedCount; t++) counts[touched[t]!] = 0;
-    this.touchedCount = 0;
-  }
-
   /**
    * train.py's features(), recording in `fired` only the features in the vocabulary and where each
    * came from. One pass over the prose: a word's n-grams, then the word and the pair it ends, with no
@@ -572,25 +630,31 @@ export class TaskClassifier {
    */
   private extract(text: string): void {
     const fired = this.fired;
-    fired.length = 0;
-    fired.words = 0;
     const named = (f: string) => {
       const i = this.named.get(f);
-      if (i !== undefined) fired.add(i, IN_CODE, 0, 0);
+      if (i !== undefined) fired.add(i);
     };
     const t = (NON_ASCII.test(text) ? text.normalize('NFKC') : text).toLowerCase();
+    // Fenced blocks out of the prose, each leaving a space (as train.py's FENCE.sub(' ', t)).
     const blocks = t.includes('```') ? Array.from(t.matchAll(FENCE)) : [];
-    const { head, tail, minN, maxN, maxCodeWords } = this.spec;
-    const prose = headTail(blocks.length ? t.replace(FENCE, ' ') : t, head, tail);
+    let rest = t;
+    if (blocks.length) {
+      rest = '';
+      let from = 0;
+      for (const m of blocks) {
+        rest += `${t.slice(from, m.index)} `;
+        from = m.index! + m[0].length;
+      }
+      rest += t.slice(from);
+    }
+    const { head, tail, maxCodeWords } = this.spec;
+    const prose = headTail(rest, head, tail);
     fired.prose = prose;
+    if (this.ids.length < prose.length + 2) this.ids = new Int32Array(prose.length + 2);
 
     let size = 0;
-    const { trie, rootChild, width, nodeBits, bmp, words, wordFeature, pairs } = this;
+    const { words, wordFeature, pairs } = this;
     const wordCount = this.wordFeature.length;
-    const nodeMask = (1 << nodeBits) - 1;
-    const space = bmp[SPACE]!;
-    if (this.ids.length < prose.length + 2) this.ids = new Int32Array(prose.length + 2);
-    const ids = this.ids;
     /** The word id of the previous word that trims to something (-1: none, or not a known word). */
     let previous = -1;
     const end = prose.length;
@@ -599,42 +663,15 @@ export class TaskClassifier {
         i++;
         continue;
       }
-      // A word: its characters' ids, padded with one space each side.
+      // A word: its character n-grams, then the word without its leading and trailing punctuation
+      // and the pair it ends.
       const start = i;
-      let len = 0;
-      ids[len++] = space;
-      for (; i < end; i++) {
-        const c = prose.charCodeAt(i);
-        if (isSpace(c)) break;
-        if (c >= 0xd800 && c <= 0xdbff) {
-          const cp = codePointFrom(prose, i, end);
-          if (cp > 0xffff) {
-            ids[len++] = this.alphabet.get(cp) ?? 0;
-            i++;
-            continue;
-          }
-        }
-        ids[len++] = bmp[c]!;
-      }
-      ids[len++] = space;
+      while (i < end && !isSpace(prose.charCodeAt(i))) i++;
+      fired.addWord(start, i);
+      const len = this.wordIds(prose, start, i);
       size += len - 2;
-      const wi = fired.addWord(start, i);
+      this.walk(len);
 
-      // Its character n-grams, walked down the trie.
-      for (let p = 0; p < len; p++) {
-        let node = 0;
-        for (let n = 1; n <= maxN && p + n <= len; n++) {
-          const id = ids[p + n - 1]!;
-          if (id === 0) break; // a character no n-gram of the vocabulary has
-          const v = n === 1 ? rootChild[id]! : trie.get(node * width + id);
-          if (v < 0) break;
-          node = v & nodeMask;
-          const f = (v >>> nodeBits) - 1;
-          if (f >= 0 && n >= minN) fired.add(f, wi, p - 1, n);
-        }
-      }
-
-      // The word without its leading and trailing punctuation, and the pair it ends.
       let from = start;
       let to = i;
       while (from < to) {
@@ -651,17 +688,18 @@ export class TaskClassifier {
       const id = to - from <= words.longest ? words.get(prose, from, to, hashRange(prose, from, to)) : -1;
       if (id >= 0) {
         const w = wordFeature[id]!;
-        if (w >= 0) fired.add(w, wi, 0, 0);
+        if (w >= 0) fired.add(w);
         if (previous >= 0) {
           const pair = pairs.get(previous * wordCount + id);
-          if (pair >= 0) fired.add(pair, wi, 0, 0);
+          if (pair >= 0) fired.add(pair);
         }
       }
       previous = id;
     }
+    fired.endWords();
 
     if (blocks.length) {
-      if (this.codeMarker >= 0) fired.add(this.codeMarker, IN_CODE, 0, 0);
+      if (this.codeMarker >= 0) fired.add(this.codeMarker);
       for (const m of blocks) {
         const lang = m[1]!.trim().split(' ')[0];
         if (lang) named(`${MARK}lang:${lang}`);
@@ -682,14 +720,59 @@ export class TaskClassifier {
           } while ((c >= 0x61 && c <= 0x7a) || c === 0x5f);
           if (left-- <= 0) break scan;
           const f = j - from <= codeWords.longest ? codeWords.get(block, from, j, h) : -1;
-          if (f >= 0) fired.add(f, IN_CODE, 0, 0);
+          if (f >= 0) fired.add(f);
         }
       }
       for (const m of blocks) named(`${MARK}shape:${blockShape(m[0])}`);
+      fired.codeEnd = fired.length;
     }
     const bucket = size === 0 ? 0 : size < 20 ? 1 : size < 80 ? 2 : size < 300 ? 3 : 4;
     const marker = this.lengthMarkers[bucket]!;
-    if (marker >= 0) fired.add(marker, NOWHERE, 0, 0);
+    if (marker >= 0) fired.add(marker);
+  }
+
+  /** Fills `ids` with the character ids of the word s[start, end), padded with a space each side; returns how many. */
+  private wordIds(s: string, start: number, end: number): number {
+    const { ids, bmp } = this;
+    let len = 0;
+    ids[len++] = bmp[SPACE]!;
+    for (let i = start; i < end; i++) {
+      const c = s.charCodeAt(i);
+      if (c >= 0xd800 && c <= 0xdbff) {
+        const cp = codePointFrom(s, i, end);
+        if (cp > 0xffff) {
+          ids[len++] = this.alphabet.get(cp) ?? 0;
+          i++;
+          continue;
+        }
+      }
+      ids[len++] = bmp[c]!;
+    }
+    ids[len++] = bmp[SPACE]!;
+    return len;
+  }
+
+  /**
+   * The n-grams of the word in ids[0, len) that the vocabulary has, walked down the trie: each fires,
+   * or (for explain()) goes to `each` with its first code point in the word and its length.
+   */
+  private walk(len: number, each?: (f: number, start: number, n: number) => void): void {
+    const { trie, ids, fired } = this;
+    const { minN, maxN } = this.spec;
+    for (let p = 0; p < len; p++) {
+      let node = 0;
+      for (let n = 1; n <= maxN && p + n <= len; n++) {
+        const id = ids[p + n - 1]!;
+        if (id === 0) break; // a character no n-gram of the vocabulary has
+        const child = trie[3 * node]! + id;
+        if (trie[3 * child + 1] !== node) break;
+        node = child;
+        const f = trie[3 * child + 2]!;
+        if (f < 0 || n < minN) continue;
+        if (each) each(f, p - 1, n);
+        else fired.add(f);
+      }
+    }
   }
 
   /** The prose word (or, inside a long run without spaces, the n-gram) that pushed hardest towards `top`. */
@@ -697,52 +780,56 @@ export class TaskClassifier {
     const k = this.labels.length;
     const ev = this.fired;
     // How much more a feature favours `top` than the average task, per firing (the same for every firing of it).
-    const { pull, touched, xs, w8, meanW, counts } = this;
+    const { pull, xs, w8, meanW } = this;
+    const { touched, counts, slot } = ev;
     const scale = this.scales[top]!;
-    for (let t = 0; t < this.touchedCount; t++) {
+    for (let t = 0; t < ev.distinct; t++) {
       const f = touched[t]!;
-      pull[f] = (xs[t]! * (w8[f * k + top]! * scale - meanW[f]!)) / counts[f]!;
+      const c = counts[f]!;
+      pull[t] = xs[t]! * (w8[f * k + top]! * scale - meanW[f]!) * (c < INVERSE.length ? INVERSE[c]! : 1 / c);
     }
-    // Index 0 collects the evidence in code; word w is at w + 1; NOWHERE (the length marker) is left out.
-    if (this.byWord.length < ev.words + 1) this.byWord = new Float64Array(ev.words + 1);
-    const byWord = this.byWord.fill(0, 0, ev.words + 1);
-    for (let j = 0; j < ev.length; j++) {
-      const w = ev.word[j]!;
-      if (w !== NOWHERE) byWord[w + 1] = byWord[w + 1]! + pull[ev.feature[j]!]!;
-    }
-    let best = NOWHERE;
+    // The code's evidence first, then each prose word's; the length marker belongs to neither.
+    let best = -2;
     let bestScore = 0;
-    for (let i = 0; i <= ev.words; i++) {
-      if (byWord[i]! > bestScore) {
-        best = i - 1;
-        bestScore = byWord[i]!;
+    let code = 0;
+    for (let j = ev.codeFirst; j < ev.codeEnd; j++) code += pull[slot[j]!]!;
+    if (code > bestScore) {
+      best = IN_CODE;
+      bestScore = code;
+    }
+    const { wordFirst } = ev;
+    for (let w = 0; w < ev.words; w++) {
+      let sum = 0;
+      for (let j = wordFirst[w]!, last = wordFirst[w + 1]!; j < last; j++) sum += pull[slot[j]!]!;
+      if (sum > bestScore) {
+        best = w;
+        bestScore = sum;
       }
     }
     if (best === IN_CODE) return 'pasted code';
     if (best < 0) return 'overall wording';
-    const word = ev.wordText(best);
+    const word = ev.prose.slice(ev.wordStart[best], ev.wordEnd[best]);
     // A long run without spaces (Chinese, Japanese) is a sentence, not a word: quote the span of up to
     // four characters whose n-grams together pull hardest (“成英文” rather than its strongest fragment “成英”).
     const cps = codePoints(word);
     if (cps.length > 16) {
       const len = cps.length;
       const stride = this.spec.maxN + 1;
+      // The run's n-grams again, each with its first character and length.
+      const grams: Array<[number, number, number]> = [];
+      this.walk(this.wordIds(ev.prose, ev.wordStart[best]!, ev.wordEnd[best]!), (f, start, n) => {
+        if (start >= 0 && start + n <= len) grams.push([start, n, pull[ev.slotOf[f]!]!]);
+      });
       // inside[p × stride + n]: the pull of the n-grams starting at character p that are at most n long.
       if (this.spans.length < len * stride) this.spans = new Float64Array(len * stride);
       const inside = this.spans.fill(0, 0, len * stride);
-      for (let j = 0; j < ev.length; j++) {
-        const start = ev.start[j]!;
-        const n = ev.n[j]!;
-        if (ev.word[j] === best && n > 0 && start >= 0 && start + n <= len) inside[start * stride + n] = inside[start * stride + n]! + pull[ev.feature[j]!]!;
-      }
+      for (const [start, n, value] of grams) inside[start * stride + n] = inside[start * stride + n]! + value;
       for (let p = 0; p < len; p++) for (let n = 2; n < stride; n++) inside[p * stride + n] = inside[p * stride + n]! + inside[p * stride + n - 1]!;
       let spanStart = -1;
       let spanLength = 0;
       let spanScore = 0;
-      for (let j = 0; j < ev.length; j++) {
-        const start = ev.start[j]!;
-        const n = ev.n[j]!;
-        if (ev.word[j] !== best || n < 2 || start < 0 || start + n > len) continue;
+      for (const [start, n] of grams) {
+        if (n < 2) continue;
         let score = 0;
         for (let p = start; p < start + n; p++) score += inside[p * stride + (start + n - p)]!;
         if (spanStart < 0 || score > spanScore) {
