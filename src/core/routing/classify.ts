@@ -123,20 +123,20 @@ function isWordCodePoint(cp: number): boolean {
   if (cache[cp] === 0) cache[cp] = WORD_CHAR.test(String.fromCharCode(cp)) ? 1 : 2;
   return cache[cp] === 1;
 }
-/** The code point of `s` starting at `i` (a lone surrogate stands for itself). */
-function codePointFrom(s: string, i: number, end: number): number {
-  const c = s.charCodeAt(i);
+/** The code point of the code units `u` starting at `i` (a lone surrogate stands for itself). */
+function codePointFrom(u: Uint16Array, i: number, end: number): number {
+  const c = u[i]!;
   if (c >= 0xd800 && c <= 0xdbff && i + 1 < end) {
-    const lo = s.charCodeAt(i + 1);
+    const lo = u[i + 1]!;
     if (lo >= 0xdc00 && lo <= 0xdfff) return (c - 0xd800) * 0x400 + lo - 0xdc00 + 0x10000;
   }
   return c;
 }
-/** The code point of `s` ending just before `i`. */
-function codePointBefore(s: string, i: number, start: number): number {
-  const c = s.charCodeAt(i - 1);
+/** The code point of `u` ending just before `i`. */
+function codePointBefore(u: Uint16Array, i: number, start: number): number {
+  const c = u[i - 1]!;
   if (c >= 0xdc00 && c <= 0xdfff && i - 2 >= start) {
-    const hi = s.charCodeAt(i - 2);
+    const hi = u[i - 2]!;
     if (hi >= 0xd800 && hi <= 0xdbff) return (hi - 0xd800) * 0x400 + c - 0xdc00 + 0x10000;
   }
   return c;
@@ -144,9 +144,9 @@ function codePointBefore(s: string, i: number, start: number): number {
 /** FNV-1a over UTF-16 code units: how StringTable hashes a key, and callers the text they look up. */
 const FNV_OFFSET = 0x811c9dc5 | 0;
 const FNV_PRIME = 0x01000193;
-function hashRange(s: string, start: number, end: number): number {
+function hashRange(u: Uint16Array, start: number, end: number): number {
   let h = FNV_OFFSET;
-  for (let i = start; i < end; i++) h = Math.imul(h ^ s.charCodeAt(i), FNV_PRIME);
+  for (let i = start; i < end; i++) h = Math.imul(h ^ u[i]!, FNV_PRIME);
   return h;
 }
 const SPACE = 0x20;
@@ -293,8 +293,8 @@ class IntTable {
 }
 
 /**
- * Strings to non-negative ints, looked up by a range of another string (and its hashRange), so a word
- * of the message is found without slicing it out or hashing it again.
+ * Strings to non-negative ints, looked up by a range of code units (and its hashRange), so a word of
+ * the message is found without slicing it out or hashing it again.
  */
 class StringTable {
   /** The keys' code units end to end; key e is chars[start[e], start[e + 1]). */
@@ -324,15 +324,15 @@ class StringTable {
     this.shift = 32 - bits;
     entries.forEach(([key], e) => {
       for (let j = 0; j < key.length; j++) this.chars[this.start[e]! + j] = key.charCodeAt(j);
-      const h = hashRange(key, 0, key.length);
+      const h = hashRange(this.chars, this.start[e]!, this.start[e + 1]!);
       let i = Math.imul(h, 0x9e3779b1) >>> this.shift;
       while (this.slots[2 * i + 1] !== 0) i = (i + 1) & this.mask;
       this.slots[2 * i] = h;
       this.slots[2 * i + 1] = e + 1;
     });
   }
-  /** The value of `s.slice(from, to)`, whose hashRange is `h`, or -1. */
-  get(s: string, from: number, to: number, h: number): number {
+  /** The value of the code units u[from, to), whose hashRange is `h`, or -1. */
+  get(u: Uint16Array, from: number, to: number, h: number): number {
     const { slots, mask, chars, start } = this;
     for (let i = Math.imul(h, 0x9e3779b1) >>> this.shift; ; i = (i + 1) & mask) {
       const e = slots[2 * i + 1]! - 1;
@@ -342,7 +342,7 @@ class StringTable {
       const length = start[e + 1]! - k;
       if (length !== to - from) continue;
       let j = 0;
-      while (j < length && chars[k + j] === s.charCodeAt(from + j)) j++;
+      while (j < length && chars[k + j] === u[from + j]) j++;
       if (j === length) return this.values[e]!;
     }
   }
@@ -468,8 +468,10 @@ export class TaskClassifier {
   private spans = new Float64Array(1024);
   /** Scratch for explain(): the pull of each prose word (index 0: the code). */
   private byWord = new Float64Array(256);
-  /** Scratch: one word's character ids with its padding. */
+  /** Scratch: the prose's code units; one word's character ids with its padding; an identifier in code. */
+  private units = new Uint16Array(1024);
   private ids = new Int32Array(1024);
+  private readonly run: Uint16Array;
 
   constructor(data: ClassifierData) {
     if (data.format !== 'switchboard-task-classifier/1') throw new Error(`unknown classifier format ${String(data.format)}`);
@@ -518,6 +520,7 @@ export class TaskClassifier {
     if (wordIds.size * wordIds.size > 0x7fffffff) throw new Error('classifier vocabulary has too many words for its pair table');
     this.pairs = new IntTable(pairFeatures.map(([a, b, i]) => [a * wordIds.size + b, i] as [number, number]), pairFeatures.length);
     this.codeWords = new StringTable(codeWords);
+    this.run = new Uint16Array(this.codeWords.longest);
     this.codeMarker = this.named.get(`${MARK}code`) ?? -1;
     this.lengthMarkers = [0, 1, 2, 3, 4].map((b) => this.named.get(`${MARK}len:${b}`) ?? -1);
     for (const [c, id] of this.alphabet) if (c <= 0xffff) this.bmp[c] = id;
@@ -650,42 +653,48 @@ export class TaskClassifier {
     const { head, tail, maxCodeWords } = this.spec;
     const prose = headTail(rest, head, tail);
     fired.prose = prose;
-    if (this.ids.length < prose.length + 2) this.ids = new Int32Array(prose.length + 2);
+    const end = prose.length;
+    if (this.ids.length < end + 2) {
+      this.ids = new Int32Array(end + 2);
+      this.units = new Uint16Array(end + 2);
+    }
+    // The prose's code units, read once: a long message's prose is a rope of slices, slower to index.
+    const u = this.units;
+    for (let i = 0; i < end; i++) u[i] = prose.charCodeAt(i);
 
     let size = 0;
     const { words, wordFeature, pairs } = this;
     const wordCount = this.wordFeature.length;
     /** The word id of the previous word that trims to something (-1: none, or not a known word). */
     let previous = -1;
-    const end = prose.length;
     for (let i = 0; i < end; ) {
-      if (isSpace(prose.charCodeAt(i))) {
+      if (isSpace(u[i]!)) {
         i++;
         continue;
       }
       // A word: its character n-grams, then the word without its leading and trailing punctuation
       // and the pair it ends.
       const start = i;
-      while (i < end && !isSpace(prose.charCodeAt(i))) i++;
+      while (i < end && !isSpace(u[i]!)) i++;
       fired.addWord(start, i);
-      const len = this.wordIds(prose, start, i);
+      const len = this.wordIds(start, i);
       size += len - 2;
       this.walk(len);
 
       let from = start;
       let to = i;
       while (from < to) {
-        const cp = codePointFrom(prose, from, to);
+        const cp = codePointFrom(u, from, to);
         if (isWordCodePoint(cp)) break;
         from += cp > 0xffff ? 2 : 1;
       }
       while (to > from) {
-        const cp = codePointBefore(prose, to, from);
+        const cp = codePointBefore(u, to, from);
         if (isWordCodePoint(cp)) break;
         to -= cp > 0xffff ? 2 : 1;
       }
       if (from === to) continue; // only punctuation: no word, and the pair skips it
-      const id = to - from <= words.longest ? words.get(prose, from, to, hashRange(prose, from, to)) : -1;
+      const id = to - from <= words.longest ? words.get(u, from, to, hashRange(u, from, to)) : -1;
       if (id >= 0) {
         const w = wordFeature[id]!;
         if (w >= 0) fired.add(w);
@@ -707,19 +716,22 @@ export class TaskClassifier {
       // The first identifiers of the code (train.py's CODE_WORD, [a-z_]+), counting those the vocabulary lacks.
       let left = maxCodeWords;
       const codeWords = this.codeWords;
+      const run = this.run;
       scan: for (const m of blocks) {
         const block = m[0];
         for (let j = 0; j < block.length; j++) {
           let c = block.charCodeAt(j);
           if (!((c >= 0x61 && c <= 0x7a) || c === 0x5f)) continue;
-          const from = j;
+          let length = 0;
           let h = FNV_OFFSET;
           do {
+            if (length < run.length) run[length] = c;
+            length++;
             h = Math.imul(h ^ c, FNV_PRIME);
             c = block.charCodeAt(++j);
           } while ((c >= 0x61 && c <= 0x7a) || c === 0x5f);
           if (left-- <= 0) break scan;
-          const f = j - from <= codeWords.longest ? codeWords.get(block, from, j, h) : -1;
+          const f = length <= run.length ? codeWords.get(run, 0, length, h) : -1;
           if (f >= 0) fired.add(f);
         }
       }
@@ -731,15 +743,15 @@ export class TaskClassifier {
     if (marker >= 0) fired.add(marker);
   }
 
-  /** Fills `ids` with the character ids of the word s[start, end), padded with a space each side; returns how many. */
-  private wordIds(s: string, start: number, end: number): number {
-    const { ids, bmp } = this;
+  /** Fills `ids` with the character ids of the prose word units[start, end), padded with a space each side; returns how many. */
+  private wordIds(start: number, end: number): number {
+    const { ids, bmp, units } = this;
     let len = 0;
     ids[len++] = bmp[SPACE]!;
     for (let i = start; i < end; i++) {
-      const c = s.charCodeAt(i);
+      const c = units[i]!;
       if (c >= 0xd800 && c <= 0xdbff) {
-        const cp = codePointFrom(s, i, end);
+        const cp = codePointFrom(units, i, end);
         if (cp > 0xffff) {
           ids[len++] = this.alphabet.get(cp) ?? 0;
           i++;
@@ -817,7 +829,7 @@ export class TaskClassifier {
       const stride = this.spec.maxN + 1;
       // The run's n-grams again, each with its first character and length.
       const grams: Array<[number, number, number]> = [];
-      this.walk(this.wordIds(ev.prose, ev.wordStart[best]!, ev.wordEnd[best]!), (f, start, n) => {
+      this.walk(this.wordIds(ev.wordStart[best]!, ev.wordEnd[best]!), (f, start, n) => {
         if (start >= 0 && start + n <= len) grams.push([start, n, pull[ev.slotOf[f]!]!]);
       });
       // inside[p × stride + n]: the pull of the n-grams starting at character p that are at most n long.
