@@ -62,6 +62,9 @@ describe('chat task classifier: the fast feature scanner against train.py writte
       'ＦＵＬＬＷＩＤＴＨ ｔｒａｎｓｌａｔｅ ①②③ ﬁle',
       'İstanbul ΣΊΣΥΦΟΣ STRASSE',
       'x'.repeat(298) + `${emoji}${emoji}${emoji} ` + 'y'.repeat(200) + ` ${emoji} tail words here`,
+      // Exactly head + tail code points in more code units (kept whole), and one more (cut).
+      `${emoji} translate `.repeat(37) + 'ab'.repeat(3),
+      `${emoji} translate `.repeat(37) + 'ab'.repeat(3) + 'c',
       '请把这句话翻译成英文：' + '明天下午三点开会'.repeat(80),
       'review\n```python title="x"\n' + 'def a_b(c): return c\n'.repeat(30) + '```\nand\n```js\nconst x_y = z\n```',
       'unterminated fence\n```ts\nfunction f() {',

@@ -104,7 +104,6 @@ const MARK = '\u0000';
 /** Sublinear term frequency, 1 + ln(count), for the counts most features reach (exactly as Math.log gives it). */
 const LOG_TF = Float64Array.from({ length: 64 }, (_, c) => (c === 1 ? 1 : 1 + Math.log(c)));
 const INVERSE = Float64Array.from({ length: 64 }, (_, c) => 1 / c);
-const SURROGATE = /[\ud800-\udfff]/;
 /** NFKC leaves ASCII as it is: only other text pays for normalising. */
 const NON_ASCII = /[^\x00-\x7f]/;
 /** Whether the code unit `c` separates words: exactly the characters of train.py's WS. */
@@ -170,14 +169,25 @@ function codePoints(s: string): number[] {
   return out;
 }
 
-/** The first `head` and last `tail` code points of `s` joined by a space, as Python's s[:head] + ' ' + s[-tail:]. */
-function headTail(s: string, head: number, tail: number): string {
-  if (s.length <= head + tail) return s; // fewer code units than that: fewer code points too
-  // Without surrogate pairs a code unit is a code point: slice instead of decoding a long message.
-  if (!SURROGATE.test(s)) return `${s.slice(0, head)} ${s.slice(s.length - tail)}`;
-  const cps = codePoints(s);
-  if (cps.length <= head + tail) return s;
-  return `${String.fromCodePoint(...cps.slice(0, head))} ${String.fromCodePoint(...cps.slice(-tail))}`;
+/** Whether u[i] and u[i + 1] (below `end`) are a surrogate pair: one code point. */
+function pairAt(u: Uint16Array, i: number, end: number): boolean {
+  return u[i]! >= 0xd800 && u[i]! <= 0xdbff && i + 1 < end && u[i + 1]! >= 0xdc00 && u[i + 1]! <= 0xdfff;
+}
+
+/**
+ * Keeps the first `head` and last `tail` code points of u[0, end) with a space between, as Python's
+ * s[:head] + ' ' + s[-tail:] when s is longer than both; returns the new end.
+ */
+function headTail(u: Uint16Array, end: number, head: number, tail: number): number {
+  if (end <= head + tail) return end; // fewer code units than that: fewer code points too
+  let a = 0; // where the first `head` code points end
+  for (let n = 0; n < head && a < end; n++) a += pairAt(u, a, end) ? 2 : 1;
+  let b = end; // where the last `tail` begin
+  for (let n = 0; n < tail && b > 0; n++) b -= b >= 2 && pairAt(u, b - 2, end) ? 2 : 1;
+  if (b <= a) return end; // head + tail code points or fewer
+  u[a] = SPACE;
+  u.copyWithin(a + 1, b, end);
+  return a + 1 + end - b;
 }
 
 /**
@@ -353,11 +363,15 @@ class StringTable {
  * reset() and grown when a message needs more.
  */
 class Firings {
-  /** Per feature, its firings in this message; and for those that fired, their place in `touched`. */
-  readonly counts: Int32Array;
-  readonly slotOf: Int32Array;
-  /** The features that fired, in the order they first did, and how many. */
+  /**
+   * Per feature, two ints: the message it last fired in (a generation number, so nothing needs
+   * clearing between messages) and then its place in `touched`. One cache line per firing.
+   */
+  private readonly seen: Int32Array;
+  private generation = 1;
+  /** The features that fired, in the order they first did; how many; and per place, how often. */
   readonly touched: Int32Array;
+  readonly counts: Int32Array;
   distinct = 0;
   /**
    * Per firing, its feature's place in `touched`: each prose word's firings together, in order, then
@@ -367,30 +381,37 @@ class Firings {
   slot = new Int32Array(4096);
   codeFirst = 0;
   codeEnd = 0;
-  /** The prose the words were found in; each word's code units in it and its first firing (one more: the end). */
-  prose = '';
+  /** Each prose word's code units in the classifier's `units`, and its first firing (one more: the end). */
   words = 0;
   wordStart = new Int32Array(256);
   wordEnd = new Int32Array(256);
   wordFirst = new Int32Array(257);
 
   constructor(features: number) {
-    this.counts = new Int32Array(features);
-    this.slotOf = new Int32Array(features);
+    this.seen = new Int32Array(2 * features);
     this.touched = new Int32Array(features);
+    this.counts = new Int32Array(features);
   }
 
   add(f: number): void {
+    const { seen } = this;
     let t: number;
-    if (this.counts[f]!++ === 0) {
-      t = this.distinct++;
+    if (seen[2 * f] !== this.generation) {
+      seen[2 * f] = this.generation;
+      seen[2 * f + 1] = t = this.distinct++;
       this.touched[t] = f;
-      this.slotOf[f] = t;
+      this.counts[t] = 1;
     } else {
-      t = this.slotOf[f]!;
+      t = seen[2 * f + 1]!;
+      this.counts[t]!++;
     }
     if (this.length === this.slot.length) this.slot = grown(this.slot, new Int32Array(this.length * 2));
     this.slot[this.length++] = t;
+  }
+
+  /** The place in `touched` of a feature that fired in this message. */
+  slotOf(f: number): number {
+    return this.seen[2 * f + 1]!;
   }
 
   /** A new prose word: the firings that follow, until the next word or endWords(), are its. */
@@ -410,8 +431,10 @@ class Firings {
   }
 
   reset(): void {
-    const { counts, touched } = this;
-    for (let t = 0; t < this.distinct; t++) counts[touched[t]!] = 0;
+    if (++this.generation === 0x7fffffff) {
+      this.seen.fill(0);
+      this.generation = 1;
+    }
     this.distinct = 0;
     this.length = 0;
     this.words = 0;
@@ -581,7 +604,7 @@ export class TaskClassifier {
     let norm = 0;
     for (let t = 0; t < m; t++) {
       const f = touched[t]!;
-      const c = counts[f]!;
+      const c = counts[t]!;
       const v = (c < LOG_TF.length ? LOG_TF[c]! : 1 + Math.log(c)) * idfOf[idfLevel[f]!]!;
       xs[t] = v;
       norm += v * v;
@@ -640,27 +663,23 @@ export class TaskClassifier {
     const t = (NON_ASCII.test(text) ? text.normalize('NFKC') : text).toLowerCase();
     // Fenced blocks out of the prose, each leaving a space (as train.py's FENCE.sub(' ', t)).
     const blocks = t.includes('```') ? Array.from(t.matchAll(FENCE)) : [];
-    let rest = t;
-    if (blocks.length) {
-      rest = '';
-      let from = 0;
-      for (const m of blocks) {
-        rest += `${t.slice(from, m.index)} `;
-        from = m.index! + m[0].length;
-      }
-      rest += t.slice(from);
+    // The prose as code units: the text between the blocks, each block leaving a space, then only its
+    // first `head` and last `tail` code points.
+    if (this.units.length < t.length + 2) {
+      this.units = new Uint16Array(t.length + 2);
+      this.ids = new Int32Array(t.length + 2);
     }
-    const { head, tail, maxCodeWords } = this.spec;
-    const prose = headTail(rest, head, tail);
-    fired.prose = prose;
-    const end = prose.length;
-    if (this.ids.length < end + 2) {
-      this.ids = new Int32Array(end + 2);
-      this.units = new Uint16Array(end + 2);
-    }
-    // The prose's code units, read once: a long message's prose is a rope of slices, slower to index.
     const u = this.units;
-    for (let i = 0; i < end; i++) u[i] = prose.charCodeAt(i);
+    let end = 0;
+    let from = 0;
+    for (const m of blocks) {
+      for (let i = from; i < m.index!; i++) u[end++] = t.charCodeAt(i);
+      u[end++] = SPACE;
+      from = m.index! + m[0].length;
+    }
+    for (let i = from; i < t.length; i++) u[end++] = t.charCodeAt(i);
+    const { head, tail, maxCodeWords } = this.spec;
+    end = headTail(u, end, head, tail);
 
     let size = 0;
     const { words, wordFeature, pairs } = this;
@@ -797,7 +816,7 @@ export class TaskClassifier {
     const scale = this.scales[top]!;
     for (let t = 0; t < ev.distinct; t++) {
       const f = touched[t]!;
-      const c = counts[f]!;
+      const c = counts[t]!;
       pull[t] = xs[t]! * (w8[f * k + top]! * scale - meanW[f]!) * (c < INVERSE.length ? INVERSE[c]! : 1 / c);
     }
     // The code's evidence first, then each prose word's; the length marker belongs to neither.
@@ -820,7 +839,7 @@ export class TaskClassifier {
     }
     if (best === IN_CODE) return 'pasted code';
     if (best < 0) return 'overall wording';
-    const word = ev.prose.slice(ev.wordStart[best], ev.wordEnd[best]);
+    const word = String.fromCharCode.apply(null, this.units.subarray(ev.wordStart[best], ev.wordEnd[best]) as unknown as number[]);
     // A long run without spaces (Chinese, Japanese) is a sentence, not a word: quote the span of up to
     // four characters whose n-grams together pull hardest (“成英文” rather than its strongest fragment “成英”).
     const cps = codePoints(word);
@@ -830,7 +849,7 @@ export class TaskClassifier {
       // The run's n-grams again, each with its first character and length.
       const grams: Array<[number, number, number]> = [];
       this.walk(this.wordIds(ev.wordStart[best]!, ev.wordEnd[best]!), (f, start, n) => {
-        if (start >= 0 && start + n <= len) grams.push([start, n, pull[ev.slotOf[f]!]!]);
+        if (start >= 0 && start + n <= len) grams.push([start, n, pull[ev.slotOf(f)]!]);
       });
       // inside[p × stride + n]: the pull of the n-grams starting at character p that are at most n long.
       if (this.spans.length < len * stride) this.spans = new Float64Array(len * stride);
