@@ -3,7 +3,8 @@ import { calcPrice } from '@pydantic/genai-prices';
 import { Gateway } from '../../src/core/gateway';
 import { MAX_AGE_MS, ModelCatalog, formatPrice, formatTokens, parseModelEntry, pickerEntries, type StoredCatalog } from '../../src/core/routing/catalog';
 import { PriceBook, type CalcPrice } from '../../src/core/usage/prices';
-import { CATALOG_EXTRA, DEFAULT_MODELS, startSimulator, type Simulator } from '../../sim/server';
+import { CATALOG_EXTRA, DEFAULT_MODELS, type Simulator } from '../../sim/server';
+import { useSimulator } from './helpers';
 
 const KEY = 'sk-catalog-test-0123456789abcdef';
 
@@ -15,10 +16,7 @@ function memoryStore(initial?: unknown) {
 
 describe('the gateway model catalog', () => {
   let sim: Simulator;
-  before(async () => {
-    sim = await startSimulator({ apiKey: KEY });
-  });
-  after(() => sim.close());
+  useSimulator((s) => (sim = s), { apiKey: KEY });
 
   it('reads GET /models through the real SDK, keeps OpenRouter-style metadata, and caches the list per base URL', async () => {
     const store = memoryStore();

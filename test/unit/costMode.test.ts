@@ -1,9 +1,9 @@
 import { strict as assert } from 'node:assert';
-import { startSimulator, type Simulator } from '../../sim/server';
+import type { Simulator } from '../../sim/server';
 import { DEFAULT_CONFIG, candidateChain, resolveSettings } from '../../src/core/routes';
 import { estimateComplexity } from '../../src/core/routing/complexity';
 import { DEFAULT_TIERS, applyCostMode } from '../../src/core/routing/costMode';
-import { collect, doneOf, prices, routerFor, testConfig } from './helpers';
+import { collect, doneOf, prices, routerFor, testConfig, useSimulator } from './helpers';
 
 const simple = estimateComplexity({ task: 'general_qa', text: 'What is a closure?' });
 const complex = estimateComplexity({
@@ -89,12 +89,7 @@ describe('cost modes', () => {
 
   describe('through the router and the simulator', () => {
     let sim: Simulator;
-    before(async () => {
-      sim = await startSimulator();
-    });
-    after(async () => {
-      await sim.close();
-    });
+    useSimulator((s) => (sim = s));
 
     // The cheapest economy model by the price library's data (qwen3-235b with the pinned version).
     const cheapest = [...DEFAULT_TIERS.economy].sort((a, b) => (prices.blended(a) ?? Infinity) - (prices.blended(b) ?? Infinity))[0]!;

@@ -3,7 +3,8 @@ import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
 import OpenAI from 'openai';
 import { demoAnswer, taskOf, userText } from '../../sim/demo';
-import { startSimulator, type Simulator } from '../../sim/server';
+import type { Simulator } from '../../sim/server';
+import { useSimulator } from './helpers';
 import { EXAMPLE_TS } from '../../scripts/demoWorkspace.mjs';
 import { firstCodeBlock } from '../../src/core/comments';
 import { parseReview, reviewPrompt } from '../../src/core/batch/review';
@@ -302,11 +303,8 @@ describe('demo answers', () => {
   describe('through the simulator and the openai SDK', function () {
     this.timeout(5000);
     let sim: Simulator;
-    before(async () => {
-      // As sim/cli.ts's demo scenario wires it, unpaced.
-      sim = await startSimulator({ text: demoAnswer, apiKey: 'sk-switchboard-demo' });
-    });
-    after(() => sim.close());
+    // As sim/cli.ts's demo scenario wires it, unpaced.
+    useSimulator((s) => (sim = s), { text: demoAnswer, apiKey: 'sk-switchboard-demo' });
 
     it('streams exactly the demo answer for the routed task', async () => {
       const client = new OpenAI({ baseURL: sim.url, apiKey: sim.apiKey, maxRetries: 0 });

@@ -1,10 +1,10 @@
 import { strict as assert } from 'node:assert';
-import { startSimulator, type Simulator } from '../../sim/server';
+import type { Simulator } from '../../sim/server';
 import { Health } from '../../src/core/resilience/health';
 import { HEDGE_FLOOR_MS, HEDGE_WINDOW_MS, hedgeAllowed, hedgeDelay, poolOrder, quantile, type MemberLoad } from '../../src/core/resilience/policies';
 import { resolveSettings } from '../../src/core/routes';
 import { expandPools, planRoute, type RouterEvent } from '../../src/core/router';
-import { ask, collect, doneOf, modelsAsked, routerFor, testConfig } from './helpers';
+import { ask, collect, doneOf, modelsAsked, routerFor, testConfig, useSimulator } from './helpers';
 
 /** A generator of numbers in [0, 1) that replays a list (for power-of-two draws). */
 const replay = (...xs: number[]) => {
@@ -89,13 +89,7 @@ describe('hedging and pool policies (pure)', () => {
 describe('hedging and pools through the simulator', function () {
   this.timeout(20_000);
   let sim: Simulator;
-  before(async () => {
-    sim = await startSimulator();
-  });
-  beforeEach(() => sim.reset());
-  after(async () => {
-    await sim.close();
-  });
+  useSimulator((s) => (sim = s), {}, { resetEach: true });
 
   describe('hedged requests', () => {
 

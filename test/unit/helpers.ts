@@ -3,7 +3,7 @@ import { Gateway } from '../../src/core/gateway';
 import { Health } from '../../src/core/resilience/health';
 import { resolveSettings, type RawSettings, type SwitchboardConfig } from '../../src/core/routes';
 import { Router, type RouteRequest, type RouterEvent } from '../../src/core/router';
-import type { Simulator } from '../../sim/server';
+import { startSimulator, type Simulator, type SimulatorOptions } from '../../sim/server';
 import { PriceBook, type CalcPrice } from '../../src/core/usage/prices';
 
 /** The real price library, as the extension loads it. */
@@ -51,3 +51,14 @@ export const ask = (task: RouteRequest['task'] = 'code_review', content = 'Revie
 });
 
 export const modelsAsked = (sim: Simulator) => sim.requests.filter((r) => r.path.endsWith('/chat/completions')).map((r) => r.model);
+
+/**
+ * A simulator for the enclosing describe(): started before its tests and handed to `use`, closed
+ * after them; with `resetEach`, its scripts and request log are reset before every test.
+ */
+export function useSimulator(use: (sim: Simulator) => void, options: SimulatorOptions = {}, { resetEach = false } = {}): void {
+  let sim: Simulator | undefined;
+  before(async () => use((sim = await startSimulator(options))));
+  if (resetEach) beforeEach(() => sim!.reset());
+  after(() => sim?.close());
+}

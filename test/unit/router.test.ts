@@ -1,23 +1,17 @@
 import { strict as assert } from 'node:assert';
-import { startSimulator, type Simulator } from '../../sim/server';
+import type { Simulator } from '../../sim/server';
 import { defaultText } from '../../sim/scripts';
 import { Gateway } from '../../src/core/gateway';
 import { Health } from '../../src/core/resilience/health';
 import { Router } from '../../src/core/router';
-import { ask, collect, doneOf, errorOf, modelsAsked, routerFor, testConfig } from './helpers';
+import { ask, collect, doneOf, errorOf, modelsAsked, routerFor, testConfig, useSimulator } from './helpers';
 
 /** A two-model chain for code_review (gpt-5 → claude-sonnet-4), no global chain, so outcomes are exact. */
 const twoModels = testConfig({ routes: { code_review: { primary: 'gpt-5', fallbacks: ['claude-sonnet-4'] } }, globalFallbacks: [] });
 
 describe('router through the openai SDK and the simulator', function () {
   let sim: Simulator;
-  before(async () => {
-    sim = await startSimulator();
-  });
-  beforeEach(() => sim.reset());
-  after(async () => {
-    await sim.close();
-  });
+  useSimulator((s) => (sim = s), {}, { resetEach: true });
 
   describe('a healthy stream', () => {
     it('streams the primary model’s answer token by token and names the model', async () => {

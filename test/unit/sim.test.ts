@@ -3,6 +3,7 @@ import { strict as assert } from 'node:assert';
 import { createHook } from 'node:async_hooks';
 import { defaultText, type ModelScript } from '../../sim/scripts';
 import { DEFAULT_MODELS, startSimulator, type Simulator } from '../../sim/server';
+import { useSimulator } from './helpers';
 
 const KEY = 'sk-sim-test-0123456789abcdef';
 /** Response JSON, untyped on purpose: the tests check its shape. */
@@ -72,11 +73,7 @@ const contentChunks = (text: string) => parse(text).data.filter((d) => typeof d 
 describe('gateway simulator', function () {
   this.timeout(5000);
   let sim: Simulator;
-  before(async () => {
-    sim = await startSimulator({ apiKey: KEY });
-  });
-  beforeEach(() => sim.reset());
-  after(() => sim.close());
+  useSimulator((s) => (sim = s), { apiKey: KEY }, { resetEach: true });
 
   describe('routes and the key check', () => {
     it('serves on a free port with a /v1 base URL and the configured key', () => {

@@ -3,11 +3,11 @@
  * models. The ToolHost is an in-memory one here; the vscode-backed host is tested in the extension host.
  */
 import { strict as assert } from 'node:assert';
-import { startSimulator, type RecordedRequest, type Simulator } from '../../sim/server';
+import type { RecordedRequest, Simulator } from '../../sim/server';
 import type { RouterEvent } from '../../src/core/router';
 import { runToolLoop, type LoopEvent, type LoopOptions, type ToolHost, type ToolResult } from '../../src/core/tools/loop';
 import { READ_ONLY_TOOLS, TOOL_NAMES, checkArgs, toolSchemas, type ToolName } from '../../src/core/tools/schemas';
-import { routerFor, testConfig } from './helpers';
+import { routerFor, testConfig, useSimulator } from './helpers';
 
 const config = testConfig({ routes: { general_qa: { primary: 'agent-a', fallbacks: ['agent-b'] } }, globalFallbacks: [] });
 
@@ -44,11 +44,7 @@ const toolEnds = (events: LoopEvent[]) => events.filter((e): e is Extract<LoopEv
 
 describe('tool loop', () => {
   let sim: Simulator;
-  before(async () => {
-    sim = await startSimulator({ models: {} });
-  });
-  after(() => sim.close());
-  beforeEach(() => sim.reset());
+  useSimulator((s) => (sim = s), { models: {} }, { resetEach: true });
 
   it('offers JSON Schemas made from the same zod schemas that check the arguments', () => {
     const [read] = toolSchemas(['read_file']);

@@ -5,9 +5,9 @@
 import { strict as assert } from 'node:assert';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { startSimulator, type Simulator } from '../../sim/server';
+import type { Simulator } from '../../sim/server';
 import type { FailureReason } from '../../src/core/errors';
-import { collect, routerFor, testConfig } from './helpers';
+import { collect, routerFor, testConfig, useSimulator } from './helpers';
 import { REASONING, TOOL_CALLS } from './wireExpectations';
 
 const WIRE = join(__dirname, '..', '..', '..', 'shared', 'wire');
@@ -60,10 +60,7 @@ function streamSuite(dir: string, label: string) {
   const files = readdirSync(join(dir, 'streams')).filter((f) => f.endsWith('.sse'));
   describe(`${label}: ${files.length} recorded streams`, () => {
     let sim: Simulator;
-    before(async () => {
-      sim = await startSimulator();
-    });
-    after(() => sim.close());
+    useSimulator((s) => (sim = s));
 
     it('holds the streams this suite was written for', () => assert.ok(files.length >= 4));
 
@@ -134,10 +131,7 @@ function errorSuite(dir: string, label: string) {
   const metas = readdirSync(join(dir, 'errors')).filter((f) => f.endsWith('.meta'));
   describe(`${label}: ${metas.length} recorded error responses`, () => {
     let sim: Simulator;
-    before(async () => {
-      sim = await startSimulator();
-    });
-    after(() => sim.close());
+    useSimulator((s) => (sim = s));
 
     for (const meta of metas) {
       const name = meta.replace(/\.meta$/, '');
