@@ -367,8 +367,10 @@ class Firings {
    * Per feature, two ints: the message it last fired in (a generation number, so nothing needs
    * clearing between messages) and then its place in `touched`. One cache line per firing.
    */
-  private readonly seen: Int32Array;
-  private generation = 1;
+  readonly seen: Int32Array;
+  /** Ints per feature in `seen`. */
+  readonly stride = 2;
+  generation = 1;
   /** The features that fired, in the order they first did; how many; and per place, how often. */
   readonly touched: Int32Array;
   readonly counts: Int32Array;
@@ -394,24 +396,29 @@ class Firings {
   }
 
   add(f: number): void {
-    const { seen } = this;
+    const { seen, stride } = this;
     let t: number;
-    if (seen[2 * f] !== this.generation) {
-      seen[2 * f] = this.generation;
-      seen[2 * f + 1] = t = this.distinct++;
+    if (seen[f * stride] !== this.generation) {
+      seen[f * stride] = this.generation;
+      seen[f * stride + 1] = t = this.distinct++;
       this.touched[t] = f;
       this.counts[t] = 1;
     } else {
-      t = seen[2 * f + 1]!;
+      t = seen[f * stride + 1]!;
       this.counts[t]!++;
     }
-    if (this.length === this.slot.length) this.slot = grown(this.slot, new Int32Array(this.length * 2));
+    this.reserve(1);
     this.slot[this.length++] = t;
+  }
+
+  /** Room for `more` firings. */
+  reserve(more: number): void {
+    if (this.length + more > this.slot.length) this.slot = grown(this.slot, new Int32Array(Math.max(this.slot.length * 2, this.length + more)));
   }
 
   /** The place in `touched` of a feature that fired in this message. */
   slotOf(f: number): number {
-    return this.seen[2 * f + 1]!;
+    return this.seen[f * this.stride + 1]!;
   }
 
   /** A new prose word: the firings that follow, until the next word or endWords(), are its. */
@@ -790,21 +797,43 @@ export class TaskClassifier {
   private walk(len: number, each?: (f: number, start: number, n: number) => void): void {
     const { trie, ids, fired } = this;
     const { minN, maxN } = this.spec;
+    // The firing bookkeeping of Firings.add, in locals for the busiest loop of classify().
+    fired.reserve(len * maxN);
+    const { seen, generation, touched, counts, slot, stride } = fired;
+    let { length, distinct } = fired;
     for (let p = 0; p < len; p++) {
+      const last = Math.min(len, p + maxN);
       let node = 0;
-      for (let n = 1; n <= maxN && p + n <= len; n++) {
-        const id = ids[p + n - 1]!;
+      for (let q = p; q < last; q++) {
+        const id = ids[q]!;
         if (id === 0) break; // a character no n-gram of the vocabulary has
         const child = trie[3 * node]! + id;
         if (trie[3 * child + 1] !== node) break;
         node = child;
         const f = trie[3 * child + 2]!;
-        if (f < 0 || n < minN) continue;
-        if (each) each(f, p - 1, n);
-        else fired.add(f);
+        if (f < 0 || q - p + 1 < minN) continue;
+        if (each) {
+          each(f, p - 1, q - p + 1);
+          continue;
+        }
+        const r = f * stride;
+        let t: number;
+        if (seen[r] !== generation) {
+          seen[r] = generation;
+          seen[r + 1] = t = distinct++;
+          touched[t] = f;
+          counts[t] = 1;
+        } else {
+          t = seen[r + 1]!;
+          counts[t]!++;
+        }
+        slot[length++] = t;
       }
     }
+    fired.length = length;
+    fired.distinct = distinct;
   }
+
 
   /** The prose word (or, inside a long run without spaces, the n-gram) that pushed hardest towards `top`. */
   private explain(top: number): string {
