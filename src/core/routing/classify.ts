@@ -198,59 +198,88 @@ function headTail(u: Uint16Array, end: number, head: number, tail: number): numb
 class DoubleArrayTrie {
   /** Per slot, three ints: base, parent slot (-1: free) and the feature the n-gram ending here is (-1: none). */
   readonly cells: Int32Array;
-  /** `grams`: each n-gram as character ids (1 to width - 1) and its feature index. */
-  constructor(grams: Array<[number[], number]>, width: number) {
-    const kids: Array<Map<number, number>> = [new Map()];
+  /**
+   * N-gram g is the character ids ids[starts[g], starts[g + 1]) (1 to width - 1) and feature features[g].
+   * Built in typed arrays without an object per node: the first chat message waits for this.
+   */
+  constructor(ids: readonly number[], starts: readonly number[], features: readonly number[], width: number) {
+    // The trie as edges: node × width + character id → child node; the root is node 0.
+    const edges = new Map<number, number>();
     const feature = [-1];
-    for (const [ids, f] of grams) {
+    for (let g = 0; g + 1 < starts.length; g++) {
       let node = 0;
-      for (const id of ids) {
-        let child = kids[node]!.get(id);
+      for (let j = starts[g]!; j < starts[g + 1]!; j++) {
+        const key = node * width + ids[j]!;
+        let child = edges.get(key);
         if (child === undefined) {
-          kids[node]!.set(id, (child = kids.length));
-          kids.push(new Map());
+          edges.set(key, (child = feature.length));
           feature.push(-1);
         }
         node = child;
       }
-      feature[node] = f;
+      feature[node] = features[g]!;
+    }
+    const nodes = feature.length;
+    // Each node's children, grouped by node: their character ids and node numbers from first[node].
+    const first = new Int32Array(nodes + 1);
+    for (const key of edges.keys()) first[Math.floor(key / width) + 1]!++;
+    for (let n = 0; n < nodes; n++) first[n + 1]! += first[n]!;
+    const next = first.slice(0, nodes);
+    const childId = new Int32Array(nodes);
+    const childNode = new Int32Array(nodes);
+    for (const [key, child] of edges) {
+      const at = next[Math.floor(key / width)]!++;
+      childId[at] = key % width;
+      childNode[at] = child;
     }
     // Place each node's children, breadth first, at the first base where all of them find free slots.
-    let size = (kids.length + width) * 2;
+    let size = (nodes + width) * 2;
     let base = new Int32Array(size);
     let parent = new Int32Array(size).fill(-1);
-    const slot = new Int32Array(kids.length);
+    const grow = () => {
+      const b = new Int32Array(size * 2);
+      b.set(base);
+      const p = new Int32Array(size * 2).fill(-1);
+      p.set(parent);
+      base = b;
+      parent = p;
+      size *= 2;
+    };
+    const slot = new Int32Array(nodes);
     parent[0] = -2; // the root has none
     let free = 1;
     let top = 0;
-    const queue = [0];
-    for (let q = 0; q < queue.length; q++) {
+    const queue = new Int32Array(nodes);
+    let queued = 1;
+    for (let q = 0; q < queued; q++) {
       const node = queue[q]!;
-      const children = [...kids[node]!].sort((a, b) => a[0] - b[0]);
-      if (!children.length) continue; // base 0: every slot it names has another parent
-      while (parent[free] !== -1) free++;
-      let b = Math.max(0, free - children[0]![0]);
+      const from = first[node]!;
+      const to = first[node + 1]!;
+      if (from === to) continue; // base 0: every slot it names has another parent
+      let low = width;
+      for (let j = from; j < to; j++) low = Math.min(low, childId[j]!);
       for (;;) {
-        while (b + width > size) {
-          const grow = (a: Int32Array, fill: number) => {
-            const c = new Int32Array(a.length * 2).fill(fill);
-            c.set(a);
-            return c;
-          };
-          base = grow(base, 0);
-          parent = grow(parent, -1);
-          size *= 2;
-        }
-        if (children.every(([id]) => parent[b + id] === -1)) break;
-        b++;
+        while (free + width >= size) grow();
+        if (parent[free] === -1) break;
+        free++;
+      }
+      // Try each free slot, from the first, for the child with the lowest id; then the others must fit.
+      let b = 0;
+      for (let at = Math.max(free, low); ; at++) {
+        while (at + width >= size) grow();
+        if (parent[at] !== -1) continue;
+        b = at - low;
+        let j = from;
+        while (j < to && parent[b + childId[j]!] === -1) j++;
+        if (j === to) break;
       }
       const s = slot[node]!;
       base[s] = b;
       top = Math.max(top, b);
-      for (const [id, child] of children) {
-        parent[b + id] = s;
-        slot[child] = b + id;
-        queue.push(child);
+      for (let j = from; j < to; j++) {
+        parent[b + childId[j]!] = s;
+        slot[childNode[j]!] = b + childId[j]!;
+        queue[queued++] = childNode[j]!;
       }
     }
     // Every base + id stays inside the array, so a step never reads past its end.
@@ -261,7 +290,7 @@ class DoubleArrayTrie {
       this.cells[3 * s + 1] = parent[s]!;
       this.cells[3 * s + 2] = -1;
     }
-    for (let node = 0; node < kids.length; node++) this.cells[3 * slot[node]! + 2] = feature[node]!;
+    for (let node = 0; node < nodes; node++) this.cells[3 * slot[node]! + 2] = feature[node]!;
   }
 }
 
@@ -509,7 +538,10 @@ export class TaskClassifier {
     this.labels = data.labels as TaskType[];
     this.spec = data.features;
     const vocab = data.vocab.split('\n');
-    const grams: Array<[number[], number]> = [];
+    /** The n-grams as character ids end to end, where each starts, and its feature (DoubleArrayTrie's input). */
+    const gramIds: number[] = [];
+    const gramStarts = [0];
+    const gramFeatures: number[] = [];
     const wordIds = new Map<string, number>();
     const wordId = (w: string) => {
       let id = wordIds.get(w);
@@ -519,30 +551,31 @@ export class TaskClassifier {
     const wordFeatures: Array<[number, number]> = [];
     const pairFeatures: Array<[number, number, number]> = [];
     const codeWords: Array<[string, number]> = [];
-    vocab.forEach((f, i) => {
+    for (let i = 0; i < vocab.length; i++) {
+      const f = vocab[i]!;
       if (f.startsWith(`${MARK}w:`)) {
         wordFeatures.push([wordId(f.slice(3)), i]);
-        return;
-      }
-      if (f.startsWith(`${MARK}b:`)) {
+      } else if (f.startsWith(`${MARK}b:`)) {
         // Words never contain a space, so the first space splits the pair.
         const pair = f.slice(3);
         const space = pair.indexOf(' ');
         pairFeatures.push([wordId(pair.slice(0, space)), wordId(pair.slice(space + 1)), i]);
-        return;
-      }
-      if (f.startsWith(`${MARK}c:`)) {
+      } else if (f.startsWith(`${MARK}c:`)) {
         codeWords.push([f.slice(3), i]);
-        return;
-      }
-      if (f.startsWith(MARK)) {
+      } else if (f.startsWith(MARK)) {
         this.named.set(f, i);
-        return;
+      } else {
+        for (let j = 0; j < f.length; j++) {
+          const c = f.codePointAt(j)!;
+          if (c > 0xffff) j++;
+          let id = this.alphabet.get(c);
+          if (id === undefined) this.alphabet.set(c, (id = this.alphabet.size + 1));
+          gramIds.push(id);
+        }
+        gramStarts.push(gramIds.length);
+        gramFeatures.push(i);
       }
-      const cps = codePoints(f);
-      for (const c of cps) if (!this.alphabet.has(c)) this.alphabet.set(c, this.alphabet.size + 1);
-      grams.push([cps, i]);
-    });
+    }
     if (this.alphabet.size >= 0xffff) throw new Error('classifier alphabet too large');
     this.words = new StringTable([...wordIds]);
     this.wordFeature = new Int32Array(wordIds.size).fill(-1);
@@ -554,10 +587,7 @@ export class TaskClassifier {
     this.codeMarker = this.named.get(`${MARK}code`) ?? -1;
     this.lengthMarkers = [0, 1, 2, 3, 4].map((b) => this.named.get(`${MARK}len:${b}`) ?? -1);
     for (const [c, id] of this.alphabet) if (c <= 0xffff) this.bmp[c] = id;
-    this.trie = new DoubleArrayTrie(
-      grams.map(([cps, i]) => [cps.map((c) => this.alphabet.get(c)!), i]),
-      this.alphabet.size + 1,
-    ).cells;
+    this.trie = new DoubleArrayTrie(gramIds, gramStarts, gramFeatures, this.alphabet.size + 1).cells;
 
     const k = this.labels.length;
     this.idfLevel = decode(data.idf.q);
