@@ -396,10 +396,9 @@ class Firings {
    * Per feature, two ints: the message it last fired in (a generation number, so nothing needs
    * clearing between messages) and then its place in `touched`. One cache line per firing.
    */
-  readonly seen: Int32Array;
-  /** Ints per feature in `seen`. */
-  readonly stride = 2;
-  generation = 1;
+  private readonly seen: Int32Array;
+  private generation = 1;
+  private readonly one = new Int32Array(1);
   /** The features that fired, in the order they first did; how many; and per place, how often. */
   readonly touched: Int32Array;
   readonly counts: Int32Array;
@@ -425,29 +424,36 @@ class Firings {
   }
 
   add(f: number): void {
-    const { seen, stride } = this;
-    let t: number;
-    if (seen[f * stride] !== this.generation) {
-      seen[f * stride] = this.generation;
-      seen[f * stride + 1] = t = this.distinct++;
-      this.touched[t] = f;
-      this.counts[t] = 1;
-    } else {
-      t = seen[f * stride + 1]!;
-      this.counts[t]!++;
-    }
-    this.reserve(1);
-    this.slot[this.length++] = t;
+    this.one[0] = f;
+    this.addAll(this.one, 0, 1);
   }
 
-  /** Room for `more` firings. */
-  reserve(more: number): void {
-    if (this.length + more > this.slot.length) this.slot = grown(this.slot, new Int32Array(Math.max(this.slot.length * 2, this.length + more)));
+  /** Features list[from, to), fired in that order. */
+  addAll(list: Int32Array, from: number, to: number): void {
+    if (this.length + to - from > this.slot.length) this.slot = grown(this.slot, new Int32Array(Math.max(this.slot.length * 2, this.length + to - from)));
+    const { seen, generation, touched, counts, slot } = this;
+    let { length, distinct } = this;
+    for (let j = from; j < to; j++) {
+      const f = list[j]!;
+      let t: number;
+      if (seen[2 * f] !== generation) {
+        seen[2 * f] = generation;
+        seen[2 * f + 1] = t = distinct++;
+        touched[t] = f;
+        counts[t] = 1;
+      } else {
+        t = seen[2 * f + 1]!;
+        counts[t]!++;
+      }
+      slot[length++] = t;
+    }
+    this.length = length;
+    this.distinct = distinct;
   }
 
   /** The place in `touched` of a feature that fired in this message. */
   slotOf(f: number): number {
-    return this.seen[f * this.stride + 1]!;
+    return this.seen[2 * f + 1]!;
   }
 
   /** A new prose word: the firings that follow, until the next word or endWords(), are its. */
@@ -527,6 +533,17 @@ export class TaskClassifier {
   private spans = new Float64Array(1024);
   /** Scratch for explain(): the pull of each prose word (index 0: the code). */
   private byWord = new Float64Array(256);
+  /** Scratch for grams(): the n-grams it found, and where. */
+  private found = new Int32Array(1024);
+  private foundStart = new Int32Array(1024);
+  private foundLength = new Int32Array(1024);
+  /**
+   * The n-gram features of each word `words` knows (words[id] fires known[knownFirst[id],
+   * knownFirst[id + 1])) and its length in code points: walked once, when the weights load.
+   */
+  private readonly known: Int32Array;
+  private readonly knownFirst: Int32Array;
+  private readonly knownLength: Int32Array;
   /** Scratch: the prose's code units; one word's character ids with its padding; an identifier in code. */
   private units = new Uint16Array(1024);
   private ids = new Int32Array(1024);
@@ -588,6 +605,23 @@ export class TaskClassifier {
     this.lengthMarkers = [0, 1, 2, 3, 4].map((b) => this.named.get(`${MARK}len:${b}`) ?? -1);
     for (const [c, id] of this.alphabet) if (c <= 0xffff) this.bmp[c] = id;
     this.trie = new DoubleArrayTrie(gramIds, gramStarts, gramFeatures, this.alphabet.size + 1).cells;
+    // Every known word's n-grams, so a prose word that is one of them, as it stands, needs no walk.
+    this.knownFirst = new Int32Array(wordIds.size + 1);
+    this.knownLength = new Int32Array(wordIds.size);
+    const known: number[] = [];
+    for (const [w, id] of wordIds) {
+      if (this.units.length < w.length + 2) {
+        this.units = new Uint16Array(w.length + 2);
+        this.ids = new Int32Array(w.length + 2);
+      }
+      for (let j = 0; j < w.length; j++) this.units[j] = w.charCodeAt(j);
+      const len = this.wordIds(0, w.length);
+      this.knownLength[id] = len - 2;
+      const count = this.grams(len);
+      for (let j = 0; j < count; j++) known.push(this.found[j]!);
+      this.knownFirst[id + 1] = known.length;
+    }
+    this.known = Int32Array.from(known);
 
     const k = this.labels.length;
     this.idfLevel = decode(data.idf.q);
@@ -733,24 +767,33 @@ export class TaskClassifier {
       const start = i;
       while (i < end && !isSpace(u[i]!)) i++;
       fired.addWord(start, i);
-      const len = this.wordIds(start, i);
-      size += len - 2;
-      this.walk(len);
-
-      let from = start;
-      let to = i;
-      while (from < to) {
-        const cp = codePointFrom(u, from, to);
-        if (isWordCodePoint(cp)) break;
-        from += cp > 0xffff ? 2 : 1;
+      // A word the vocabulary knows, as it stands (so without punctuation round it), fires the
+      // n-grams found when the weights loaded; any other is walked down the trie.
+      let id = i - start <= words.longest ? words.get(u, start, i, hashRange(u, start, i)) : -1;
+      if (id >= 0) {
+        size += this.knownLength[id]!;
+        fired.addAll(this.known, this.knownFirst[id]!, this.knownFirst[id + 1]!);
+      } else {
+        const len = this.wordIds(start, i);
+        size += len - 2;
+        const count = this.grams(len); // first: it may grow `found`
+        fired.addAll(this.found, 0, count);
+        let from = start;
+        let to = i;
+        while (from < to) {
+          const cp = codePointFrom(u, from, to);
+          if (isWordCodePoint(cp)) break;
+          from += cp > 0xffff ? 2 : 1;
+        }
+        while (to > from) {
+          const cp = codePointBefore(u, to, from);
+          if (isWordCodePoint(cp)) break;
+          to -= cp > 0xffff ? 2 : 1;
+        }
+        if (from === to) continue; // only punctuation: no word, and the pair skips it
+        // Trimmed to something else: that may be a known word.
+        if (from > start || to < i) id = to - from <= words.longest ? words.get(u, from, to, hashRange(u, from, to)) : -1;
       }
-      while (to > from) {
-        const cp = codePointBefore(u, to, from);
-        if (isWordCodePoint(cp)) break;
-        to -= cp > 0xffff ? 2 : 1;
-      }
-      if (from === to) continue; // only punctuation: no word, and the pair skips it
-      const id = to - from <= words.longest ? words.get(u, from, to, hashRange(u, from, to)) : -1;
       if (id >= 0) {
         const w = wordFeature[id]!;
         if (w >= 0) fired.add(w);
@@ -821,18 +864,23 @@ export class TaskClassifier {
   }
 
   /**
-   * The n-grams of the word in ids[0, len) that the vocabulary has, walked down the trie: each fires,
-   * or (for explain()) goes to `each` with its first code point in the word and its length.
+   * The n-grams of the word in ids[0, len) that the vocabulary has, walked down the trie: their
+   * features into `found` (with `where`, each one's first code point in the word and its length into
+   * foundStart and foundLength); returns how many.
    */
-  private walk(len: number, each?: (f: number, start: number, n: number) => void): void {
-    const { trie, ids, fired } = this;
+  private grams(len: number, where = false): number {
+    const { trie, ids } = this;
     const { minN, maxN } = this.spec;
-    // The firing bookkeeping of Firings.add, in locals for the busiest loop of classify().
-    fired.reserve(len * maxN);
-    const { seen, generation, touched, counts, slot, stride } = fired;
-    let { length, distinct } = fired;
+    if (this.found.length < len * maxN) {
+      this.found = new Int32Array(len * maxN);
+      this.foundStart = new Int32Array(len * maxN);
+      this.foundLength = new Int32Array(len * maxN);
+    }
+    const { found, foundStart, foundLength } = this;
+    let count = 0;
     for (let p = 0; p < len; p++) {
       const last = Math.min(len, p + maxN);
+      const shortest = p + minN - 1; // where an n-gram from p is minN long
       let node = 0;
       for (let q = p; q < last; q++) {
         const id = ids[q]!;
@@ -841,28 +889,17 @@ export class TaskClassifier {
         if (trie[3 * child + 1] !== node) break;
         node = child;
         const f = trie[3 * child + 2]!;
-        if (f < 0 || q - p + 1 < minN) continue;
-        if (each) {
-          each(f, p - 1, q - p + 1);
-          continue;
+        if (f < 0 || q < shortest) continue;
+        if (where) {
+          foundStart[count] = p - 1;
+          foundLength[count] = q - p + 1;
         }
-        const r = f * stride;
-        let t: number;
-        if (seen[r] !== generation) {
-          seen[r] = generation;
-          seen[r + 1] = t = distinct++;
-          touched[t] = f;
-          counts[t] = 1;
-        } else {
-          t = seen[r + 1]!;
-          counts[t]!++;
-        }
-        slot[length++] = t;
+        found[count++] = f;
       }
     }
-    fired.length = length;
-    fired.distinct = distinct;
+    return count;
   }
+
 
 
   /** The prose word (or, inside a long run without spaces, the n-gram) that pushed hardest towards `top`. */
@@ -907,9 +944,12 @@ export class TaskClassifier {
       const stride = this.spec.maxN + 1;
       // The run's n-grams again, each with its first character and length.
       const grams: Array<[number, number, number]> = [];
-      this.walk(this.wordIds(ev.wordStart[best]!, ev.wordEnd[best]!), (f, start, n) => {
-        if (start >= 0 && start + n <= len) grams.push([start, n, pull[ev.slotOf(f)]!]);
-      });
+      const count = this.grams(this.wordIds(ev.wordStart[best]!, ev.wordEnd[best]!), true);
+      for (let j = 0; j < count; j++) {
+        const start = this.foundStart[j]!;
+        const n = this.foundLength[j]!;
+        if (start >= 0 && start + n <= len) grams.push([start, n, pull[ev.slotOf(this.found[j]!)]!]);
+      }
       // inside[p × stride + n]: the pull of the n-grams starting at character p that are at most n long.
       if (this.spans.length < len * stride) this.spans = new Float64Array(len * stride);
       const inside = this.spans.fill(0, 0, len * stride);
