@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { heldOutPrompts, loadCorpus, readClassifierData, readModelCheck } from '../../data/tasks/corpus';
-import { TaskClassifier, UNSURE_BELOW, type ClassifierData } from '../../src/core/routing/classify';
+import { STAMPED_MESSAGES, TaskClassifier, UNSURE_BELOW, type ClassifierData } from '../../src/core/routing/classify';
 import { referenceProbabilities } from './classifyReference';
 
 const data = readClassifierData();
@@ -73,6 +73,19 @@ describe('chat task classifier: the fast feature scanner against train.py writte
     ];
     assert.deepEqual(cases.flatMap((c) => same(c)), []);
     assert.deepEqual(same('why does this return NaN?', { code: 'let sum;\nfor (const i of items) sum += i;', languageId: 'javascript' }), []);
+  });
+
+  it(`gives the same probabilities after ${STAMPED_MESSAGES} messages, when the per-message stamps start again`, function () {
+    this.timeout(30_000);
+    // The first message is stamped 1; STAMPED_MESSAGES - 1 others later the stamps start again at 1,
+    // and a stale stamp of the first message's features must not pass for the current one.
+    const fresh = new TaskClassifier(data);
+    const first = 'please translate this sentence into German';
+    const other = 'why does this loop never end';
+    const expected = fresh.probabilities(first);
+    for (let i = 0; i < STAMPED_MESSAGES - 1; i++) fresh.probabilities(other);
+    assert.deepEqual(fresh.probabilities(first), expected);
+    assert.deepEqual(fresh.probabilities(other), classifier.probabilities(other));
   });
 
   it('gives the same probabilities for 2,000 random messages made of vocabulary words, separators and odd characters', () => {

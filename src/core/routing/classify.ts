@@ -149,6 +149,8 @@ function hashRange(u: Uint16Array, start: number, end: number): number {
   return h;
 }
 const SPACE = 0x20;
+/** Messages Firings tells apart by their stamp (15 bits); then it clears its stamps and starts again. */
+export const STAMPED_MESSAGES = 0x7fff;
 /** explain()'s answer when the evidence in code outweighs every prose word. */
 const IN_CODE = -1;
 
@@ -393,8 +395,8 @@ class StringTable {
  */
 class Firings {
   /**
-   * Per feature, two ints: the message it last fired in (a generation number, so nothing needs
-   * clearing between messages) and then its place in `touched`. One cache line per firing.
+   * Per feature, one int: the message it last fired in (a generation number, so nothing needs
+   * clearing between messages) × 2^16 + its place in `touched` in that message.
    */
   private readonly seen: Int32Array;
   private generation = 1;
@@ -418,7 +420,8 @@ class Firings {
   wordFirst = new Int32Array(257);
 
   constructor(features: number) {
-    this.seen = new Int32Array(2 * features);
+    if (features > 0x10000) throw new Error('classifier vocabulary too large');
+    this.seen = new Int32Array(features);
     this.touched = new Int32Array(features);
     this.counts = new Int32Array(features);
   }
@@ -431,18 +434,20 @@ class Firings {
   /** Features list[from, to), fired in that order. */
   addAll(list: Int32Array, from: number, to: number): void {
     if (this.length + to - from > this.slot.length) this.slot = grown(this.slot, new Int32Array(Math.max(this.slot.length * 2, this.length + to - from)));
-    const { seen, generation, touched, counts, slot } = this;
+    const { seen, touched, counts, slot } = this;
+    const stamp = this.generation << 16;
     let { length, distinct } = this;
     for (let j = from; j < to; j++) {
       const f = list[j]!;
+      const s = seen[f]!;
       let t: number;
-      if (seen[2 * f] !== generation) {
-        seen[2 * f] = generation;
-        seen[2 * f + 1] = t = distinct++;
+      if ((s & ~0xffff) !== stamp) {
+        t = distinct++;
+        seen[f] = stamp | t;
         touched[t] = f;
         counts[t] = 1;
       } else {
-        t = seen[2 * f + 1]!;
+        t = s & 0xffff;
         counts[t]!++;
       }
       slot[length++] = t;
@@ -453,7 +458,7 @@ class Firings {
 
   /** The place in `touched` of a feature that fired in this message. */
   slotOf(f: number): number {
-    return this.seen[2 * f + 1]!;
+    return this.seen[f]! & 0xffff;
   }
 
   /** A new prose word: the firings that follow, until the next word or endWords(), are its. */
@@ -473,7 +478,7 @@ class Firings {
   }
 
   reset(): void {
-    if (++this.generation === 0x7fffffff) {
+    if (++this.generation > STAMPED_MESSAGES) {
       this.seen.fill(0);
       this.generation = 1;
     }
