@@ -40,6 +40,11 @@ export interface ClassifierData {
   labels: string[];
   /** Feature strings, one per line; `\0`-prefixed ones are words and markers, the rest n-grams. */
   vocab: string;
+  /**
+   * Common prose words no feature names, one per line: not part of the model, only words whose
+   * n-grams are worth walking once at load (train.py's known_words).
+   */
+  known?: string;
   idf: { lo: number; hi: number; q: string };
   scales: number[];
   intercepts: number[];
@@ -598,6 +603,7 @@ export class TaskClassifier {
         gramFeatures.push(i);
       }
     }
+    for (const w of (data.known ?? '').split('\n')) if (w) wordId(w);
     if (this.alphabet.size >= 0xffff) throw new Error('classifier alphabet too large');
     this.words = new StringTable([...wordIds]);
     this.wordFeature = new Int32Array(wordIds.size).fill(-1);
