@@ -183,14 +183,19 @@ function pairAt(u: Uint16Array, i: number, end: number): boolean {
 
 /**
  * Keeps the first `head` and last `tail` code points of u[0, end) with a space between, as Python's
- * s[:head] + ' ' + s[-tail:] when s is longer than both; returns the new end.
+ * s[:head] + ' ' + s[-tail:] when s is longer than both; returns the new end. Without `surrogates`
+ * a code unit is a code point.
  */
-function headTail(u: Uint16Array, end: number, head: number, tail: number): number {
+function headTail(u: Uint16Array, end: number, head: number, tail: number, surrogates: boolean): number {
   if (end <= head + tail) return end; // fewer code units than that: fewer code points too
-  let a = 0; // where the first `head` code points end
-  for (let n = 0; n < head && a < end; n++) a += pairAt(u, a, end) ? 2 : 1;
-  let b = end; // where the last `tail` begin
-  for (let n = 0; n < tail && b > 0; n++) b -= b >= 2 && pairAt(u, b - 2, end) ? 2 : 1;
+  let a = head; // where the first `head` code points end
+  let b = end - tail; // where the last `tail` begin
+  if (surrogates) {
+    a = 0;
+    for (let n = 0; n < head && a < end; n++) a += pairAt(u, a, end) ? 2 : 1;
+    b = end;
+    for (let n = 0; n < tail && b > 0; n++) b -= b >= 2 && pairAt(u, b - 2, end) ? 2 : 1;
+  }
   if (b <= a) return end; // head + tail code points or fewer
   u[a] = SPACE;
   u.copyWithin(a + 1, b, end);
@@ -528,8 +533,8 @@ export class TaskClassifier {
    */
   private readonly w8: Int8Array;
   private readonly scales: Float64Array;
-  /** Each feature's mean weight over the tasks, for the evidence. */
-  private readonly meanW: Float64Array;
+  /** Each feature's mean weight over the tasks, for the evidence (single precision: half the memory). */
+  private readonly meanW: Float32Array;
   private readonly intercepts: number[];
   /** Scratch, per message: what fired, then per touched feature its normalised TF-IDF value. */
   private readonly fired: Firings;
@@ -642,9 +647,11 @@ export class TaskClassifier {
     if (this.idfLevel.length !== vocab.length || w8.length !== vocab.length * k || data.scales.length !== k) throw new Error('classifier weights do not match its vocabulary');
     this.w8 = Int8Array.from(w8);
     this.scales = Float64Array.from(data.scales);
-    this.meanW = new Float64Array(vocab.length);
+    this.meanW = new Float32Array(vocab.length);
     for (let f = 0; f < vocab.length; f++) {
-      for (let c = 0; c < k; c++) this.meanW[f]! += (this.w8[f * k + c]! * this.scales[c]!) / k;
+      let mean = 0;
+      for (let c = 0; c < k; c++) mean += (this.w8[f * k + c]! * this.scales[c]!) / k;
+      this.meanW[f] = mean;
     }
     this.intercepts = data.intercepts;
     this.fired = new Firings(vocab.length);
@@ -742,7 +749,8 @@ export class TaskClassifier {
       const i = this.named.get(f);
       if (i !== undefined) fired.add(i);
     };
-    const t = (NON_ASCII.test(text) ? text.normalize('NFKC') : text).toLowerCase();
+    const ascii = !NON_ASCII.test(text);
+    const t = (ascii ? text : text.normalize('NFKC')).toLowerCase();
     // Fenced blocks out of the prose, each leaving a space (as train.py's FENCE.sub(' ', t)).
     const blocks = t.includes('```') ? Array.from(t.matchAll(FENCE)) : [];
     // The prose as code units: the text between the blocks, each block leaving a space, then only its
@@ -761,7 +769,7 @@ export class TaskClassifier {
     }
     for (let i = from; i < t.length; i++) u[end++] = t.charCodeAt(i);
     const { head, tail, maxCodeWords } = this.spec;
-    end = headTail(u, end, head, tail);
+    end = headTail(u, end, head, tail, !ascii);
 
     let size = 0;
     const { words, wordFeature, pairs } = this;
