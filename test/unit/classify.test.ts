@@ -189,6 +189,13 @@ describe('chat task classifier: the unsure rule', () => {
     assert.equal(g.unsure, false);
   });
 
+  it('answers from the intercepts alone when no feature fires', () => {
+    const g = new TaskClassifier(tiny(5)).classify('zzz');
+    assert.equal(g.task, 'general_qa');
+    assert.ok(Number.isFinite(g.confidence), String(g.confidence));
+    assert.equal(g.unsure, true);
+  });
+
   it('refuses weights whose labels are not task types', () => {
     assert.throws(() => new TaskClassifier({ ...tiny(1), labels: ['translation', 'poetry', 'general_qa'] }), /poetry/);
   });
