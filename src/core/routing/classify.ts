@@ -111,6 +111,7 @@ const LOG_TF = Float64Array.from({ length: 64 }, (_, c) => (c === 1 ? 1 : 1 + Ma
 const INVERSE = Float64Array.from({ length: 64 }, (_, c) => 1 / c);
 /** NFKC leaves ASCII as it is: only other text pays for normalising. */
 const NON_ASCII = /[^\x00-\x7f]/;
+const SURROGATE = /[\ud800-\udfff]/;
 /** Whether the code unit `c` separates words: exactly the characters of train.py's WS. */
 function isSpace(c: number): boolean {
   if (c <= 0x20) return c === 0x20 || (c >= 0x09 && c <= 0x0d);
@@ -769,7 +770,7 @@ export class TaskClassifier {
     }
     for (let i = from; i < t.length; i++) u[end++] = t.charCodeAt(i);
     const { head, tail, maxCodeWords } = this.spec;
-    end = headTail(u, end, head, tail, !ascii);
+    end = headTail(u, end, head, tail, !ascii && SURROGATE.test(t));
 
     let size = 0;
     const { words, wordFeature, pairs } = this;
@@ -961,24 +962,25 @@ export class TaskClassifier {
     if (cps.length > 16) {
       const len = cps.length;
       const stride = this.spec.maxN + 1;
-      // The run's n-grams again, each with its first character and length.
-      const grams: Array<[number, number, number]> = [];
+      // The run's n-grams again, each with its first character and length (those within the run).
       const count = this.grams(this.wordIds(ev.wordStart[best]!, ev.wordEnd[best]!), true);
-      for (let j = 0; j < count; j++) {
-        const start = this.foundStart[j]!;
-        const n = this.foundLength[j]!;
-        if (start >= 0 && start + n <= len) grams.push([start, n, pull[ev.slotOf(this.found[j]!)]!]);
-      }
+      const { found, foundStart, foundLength } = this;
       // inside[p × stride + n]: the pull of the n-grams starting at character p that are at most n long.
       if (this.spans.length < len * stride) this.spans = new Float64Array(len * stride);
       const inside = this.spans.fill(0, 0, len * stride);
-      for (const [start, n, value] of grams) inside[start * stride + n] = inside[start * stride + n]! + value;
+      for (let j = 0; j < count; j++) {
+        const start = foundStart[j]!;
+        const n = foundLength[j]!;
+        if (start >= 0 && start + n <= len) inside[start * stride + n] = inside[start * stride + n]! + pull[ev.slotOf(found[j]!)]!;
+      }
       for (let p = 0; p < len; p++) for (let n = 2; n < stride; n++) inside[p * stride + n] = inside[p * stride + n]! + inside[p * stride + n - 1]!;
       let spanStart = -1;
       let spanLength = 0;
       let spanScore = 0;
-      for (const [start, n] of grams) {
-        if (n < 2) continue;
+      for (let j = 0; j < count; j++) {
+        const start = foundStart[j]!;
+        const n = foundLength[j]!;
+        if (n < 2 || start < 0 || start + n > len) continue;
         let score = 0;
         for (let p = start; p < start + n; p++) score += inside[p * stride + (start + n - p)]!;
         if (spanStart < 0 || score > spanScore) {
