@@ -209,7 +209,7 @@ function headTail(u: Uint16Array, end: number, head: number, tail: number, surro
  * with no hashing: the hot path of classify(), a thousand steps for a long message.
  */
 class DoubleArrayTrie {
-  /** Per slot, three ints: base, parent slot (-1: free) and the feature the n-gram ending here is (-1: none). */
+  /** Per slot, three ints: base, parent slot (-1: free, -2: the root's) and the feature the n-gram ending here is (-1: none). */
   readonly cells: Int32Array;
   /**
    * N-gram g is the character ids ids[starts[g], starts[g + 1]) (1 to width - 1) and feature features[g].
@@ -518,8 +518,9 @@ export class TaskClassifier {
   private readonly codeMarker: number;
   private readonly lengthMarkers: number[];
   /**
-   * Every word a word or pair feature names → a word id; its word feature (-1: none); pairs by
-   * first id × word count + second id; identifiers in code by themselves.
+   * Every word a word or pair feature names, and the weights file's known common words → a word id;
+   * its word feature (-1: none); pairs by first id × word count + second id; identifiers in code by
+   * themselves.
    */
   private readonly words: StringTable;
   private readonly wordFeature: Int32Array;
