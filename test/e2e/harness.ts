@@ -370,9 +370,22 @@ export class Workbench {
 
   /** Focuses the active editor and selects all of its text. */
   async selectAllInEditor(): Promise<void> {
-    await this.editorLines().first().click();
-    await this.page.keyboard.press('Control+A');
-    await until('a selection in the editor', async () => (await this.page.locator('.editor-group-container.active .monaco-editor .selected-text').count()) > 0, 5_000);
+    const selected = async () => (await this.page.locator('.editor-group-container.active .monaco-editor .selected-text').count()) > 0;
+    // A file opened a moment ago may still restore its saved cursor and so drop a selection made at
+    // once (a CI run saw it): select again until the selection holds.
+    await until(
+      'a selection in the editor that holds',
+      async () => {
+        if (!(await selected())) {
+          await this.editorLines().first().click();
+          await this.page.keyboard.press('Control+A');
+          return false;
+        }
+        await sleep(500);
+        return selected();
+      },
+      15_000,
+    );
   }
 
   /** The text the active editor shows (Monaco renders spaces as non-breaking spaces). */
