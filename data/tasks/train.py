@@ -95,8 +95,8 @@ def prose_words(text):
 
 def known_words(train_rows, vocab):
     """The training split's most common prose words that no word feature names, most characters
-    first. Not part of the model: the classifier walks their n-grams once when it loads, so a message
-    made of common words needs fewer walks (classify.ts)."""
+    first. Not part of the model: the classifier keeps their n-grams once it has walked them, so a
+    message made of common words needs fewer walks (classify.ts)."""
     named = {f[3:] for f in vocab if f.startswith(MARK + 'w:')}
     named |= {w for f in vocab if f.startswith(MARK + 'b:') for w in f[3:].split(' ')}
     counts = collections.Counter(w for r in train_rows for w in prose_words(r['text']))

@@ -42,7 +42,7 @@ export interface ClassifierData {
   vocab: string;
   /**
    * Common prose words no feature names, one per line: not part of the model, only words whose
-   * n-grams are worth walking once at load (train.py's known_words).
+   * n-grams are worth keeping once walked (train.py's known_words).
    */
   known?: string;
   idf: { lo: number; hi: number; q: string };
@@ -555,11 +555,14 @@ export class TaskClassifier {
   private foundStart = new Int32Array(1024);
   private foundLength = new Int32Array(1024);
   /**
-   * The n-gram features of each word `words` knows (words[id] fires known[knownFirst[id],
-   * knownFirst[id + 1])) and its length in code points: walked once, when the weights load.
+   * The n-gram features of each word `words` knows: words[id] fires known[knownFirst[id],
+   * knownEnd[id]) (knownFirst -1: not met yet) and is knownLength[id] code points long. Walked the
+   * first time the word is met, then never again.
    */
-  private readonly known: Int32Array;
+  private known = new Int32Array(4096);
+  private knownUsed = 0;
   private readonly knownFirst: Int32Array;
+  private readonly knownEnd: Int32Array;
   private readonly knownLength: Int32Array;
   /** Scratch: the prose's code units; one word's character ids with its padding; an identifier in code. */
   private units = new Uint16Array(1024);
@@ -623,23 +626,9 @@ export class TaskClassifier {
     this.lengthMarkers = [0, 1, 2, 3, 4].map((b) => this.named.get(`${MARK}len:${b}`) ?? -1);
     for (const [c, id] of this.alphabet) if (c <= 0xffff) this.bmp[c] = id;
     this.trie = new DoubleArrayTrie(gramIds, gramStarts, gramFeatures, this.alphabet.size + 1).cells;
-    // Every known word's n-grams, so a prose word that is one of them, as it stands, needs no walk.
-    this.knownFirst = new Int32Array(wordIds.size + 1);
+    this.knownFirst = new Int32Array(wordIds.size).fill(-1);
+    this.knownEnd = new Int32Array(wordIds.size);
     this.knownLength = new Int32Array(wordIds.size);
-    const known: number[] = [];
-    for (const [w, id] of wordIds) {
-      if (this.units.length < w.length + 2) {
-        this.units = new Uint16Array(w.length + 2);
-        this.ids = new Int32Array(w.length + 2);
-      }
-      for (let j = 0; j < w.length; j++) this.units[j] = w.charCodeAt(j);
-      const len = this.wordIds(0, w.length);
-      this.knownLength[id] = len - 2;
-      const count = this.grams(len);
-      for (let j = 0; j < count; j++) known.push(this.found[j]!);
-      this.knownFirst[id + 1] = known.length;
-    }
-    this.known = Int32Array.from(known);
 
     const k = this.labels.length;
     this.idfLevel = decode(data.idf.q);
@@ -792,8 +781,9 @@ export class TaskClassifier {
       // n-grams found when the weights loaded; any other is walked down the trie.
       let id = i - start <= words.longest ? words.get(u, start, i, hashRange(u, start, i)) : -1;
       if (id >= 0) {
+        if (this.knownFirst[id]! < 0) this.learn(id, start, i);
         size += this.knownLength[id]!;
-        fired.addAll(this.known, this.knownFirst[id]!, this.knownFirst[id + 1]!);
+        fired.addAll(this.known, this.knownFirst[id]!, this.knownEnd[id]!);
       } else {
         const len = this.wordIds(start, i);
         size += len - 2;
@@ -861,6 +851,17 @@ export class TaskClassifier {
     const bucket = size === 0 ? 0 : size < 20 ? 1 : size < 80 ? 2 : size < 300 ? 3 : 4;
     const marker = this.lengthMarkers[bucket]!;
     if (marker >= 0) fired.add(marker);
+  }
+
+  /** Walks the known word `id`, met as the prose word units[start, end), and keeps what it fires. */
+  private learn(id: number, start: number, end: number): void {
+    const len = this.wordIds(start, end);
+    const count = this.grams(len);
+    if (this.knownUsed + count > this.known.length) this.known = grown(this.known, new Int32Array(Math.max(this.known.length * 2, this.knownUsed + count)));
+    this.known.set(this.found.subarray(0, count), this.knownUsed);
+    this.knownFirst[id] = this.knownUsed;
+    this.knownEnd[id] = this.knownUsed += count;
+    this.knownLength[id] = len - 2;
   }
 
   /** Fills `ids` with the character ids of the prose word units[start, end), padded with a space each side; returns how many. */
